@@ -19,7 +19,7 @@ install: $(STAMP)
 # Ingest the bundled sample corpus into a fresh embedded database and show what was found.
 demo: $(STAMP)
 	rm -f $(DB) $(DB).wal
-	$(BIN)/dyadwatch ingest sample/ --db $(DB)
+	$(BIN)/dyadwatch ingest sample/corpus --db $(DB)
 	$(BIN)/dyadwatch summary --db $(DB)
 
 test: $(STAMP)

@@ -174,7 +174,7 @@ class Mention(Serializable):
     kb_id: str = ""
     role: str = ""
     confidence: float = 0.0
-    candidates: list[str] = field(default_factory=list)  # kb_ids when ambiguous
+    candidates: list[str] = dataclasses.field(default_factory=list)  # kb_ids when ambiguous
 
     def actor(self) -> ActorRef:
         return ActorRef(text=self.text, name=self.name, country=self.country, sector=self.sector,
@@ -244,7 +244,7 @@ class Analysis(Serializable):
     mentions: list[Mention] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     facts: FactCard = field(default_factory=FactCard)
-    sentences: list[dict[str, Any]] = field(default_factory=list)
+    ref_date: dt.date | None = None  # the date relative dates were resolved against
 
     @property
     def flags(self) -> list[Flag]:
@@ -260,7 +260,7 @@ class Analysis(Serializable):
                 "published_source": a.published_source, "dateline": a.dateline,
                 "credits": _plain(a.credits), "captions": list(a.captions),
                 "tables": _plain(a.tables), "language": a.language, "source_name": a.source_name,
-                "format": a.format,
+                "format": a.format, "ref_date": _plain(self.ref_date),
             },
             "text": a.text,
             "removed": _plain(a.removed),
