@@ -1,0 +1,168 @@
+"""The stages in order: read -> extract -> parse -> resolve -> code -> facts -> quality.
+
+``analyze()`` runs them on one input and returns an ``Analysis``; ``Pipeline.run()`` streams many
+inputs and turns every failure into a ``Rejected`` record (a bad document never stops a batch).
+``ingest()`` stores what ``run()`` yields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dyadwatch.config import Options
+from dyadwatch.errors import DyadwatchError, InputError
+from dyadwatch.ingest import extract, iter_documents
+from dyadwatch.ingest.jsonl import reject_id
+from dyadwatch.model import Analysis, Article, Document, Rejected
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pipeline:
+    """Holds the loaded models (spaCy, knowledge base, patterns) so each is loaded once."""
+
+    options: Options = field(default_factory=Options)
+
+    def __post_init__(self) -> None:
+        from dyadwatch.actors.resolve import default_resolver
+        from dyadwatch.events.coder import default_coder
+        from dyadwatch.nlp.parse import get_nlp
+
+        self.nlp = get_nlp()
+        self.resolver = default_resolver()
+        self.coder = default_coder()
+
+    def analyze_document(self, doc: Document) -> Analysis:
+        return self.analyze_article(extract(doc, self.options))
+
+    def analyze_article(self, article: Article) -> Analysis:
+        from dyadwatch.clean.quality import assess
+        from dyadwatch.facts import build_card
+        from dyadwatch.nlp.dates import document_reference_date
+        from dyadwatch.nlp.parse import parse_article
+
+        parsed = parse_article(article, self.nlp)
+        ref_date = document_reference_date(parsed)
+        mentions = self.resolver.resolve_article(parsed, ref_date)
+        events = self.coder.code_article(parsed, mentions, ref_date, dateline=article.dateline)
+        facts = build_card(parsed, mentions, events)
+        flags, quality = assess(parsed, mentions, events, ref_date)
+        article.flags.extend(flags)
+        return Analysis(article=article, quality=quality, mentions=mentions, events=events,
+                        facts=facts, ref_date=ref_date)
+
+    def run(self, inputs: Iterable[str], *, format: str = "auto",
+            on_document: Callable[[Document], None] | None = None) -> Iterator[Analysis | Rejected]:
+        """Analyses and rejects for every document of every input, streamed."""
+        for item in iter_documents(inputs, format=format, options=self.options):
+            if isinstance(item, Rejected):
+                yield item
+                continue
+            if on_document is not None:
+                on_document(item)
+            yield self.safe_analyze(item)
+
+    def safe_analyze(self, doc: Document) -> Analysis | Rejected:
+        stage = "extract"
+        try:
+            article = extract(doc, self.options)
+            stage = "analyze"
+            return self.analyze_article(article)
+        except DyadwatchError as exc:
+            return Rejected(doc.id or reject_id(doc.source), doc.source, stage, exc.reason, str(exc))
+        except RecursionError:
+            return Rejected(doc.id or reject_id(doc.source), doc.source, stage, "too_deep",
+                            f"{doc.source}: the document is nested too deeply to process")
+        except Exception as exc:  # a bug must not kill the batch: record it with its stage
+            log.exception("unexpected error in stage %s on %s", stage, doc.source)
+            return Rejected(doc.id or reject_id(doc.source), doc.source, stage, "internal",
+                            f"{doc.source}: unexpected {exc.__class__.__name__} in {stage}: {exc}")
+
+
+_DEFAULT: Pipeline | None = None
+
+
+def default_pipeline() -> Pipeline:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Pipeline()
+    return _DEFAULT
+
+
+def analyze(source: str | os.PathLike[str] | bytes | Document, *, format: str = "auto",
+            url: str = "", published: dt.date | str | None = None,
+            options: Options | None = None) -> Analysis:
+    """Full analysis of one document: a path, a URL, raw bytes or a ``Document``.
+
+    Raises the library's errors (InputError, FetchError, ExtractionError ...) for bad input.
+    """
+    pipe = default_pipeline() if options is None else Pipeline(options)
+    if isinstance(published, str):
+        published = dt.date.fromisoformat(published)
+    if isinstance(source, Document):
+        doc = source
+    elif isinstance(source, bytes):
+        doc = Document(source="<bytes>", content=source, format=format)
+    else:
+        docs = [d for d in iter_documents([str(source)], format=format, options=pipe.options)]
+        found = [d for d in docs if isinstance(d, Document)]
+        if not found:
+            rej = next((d for d in docs if isinstance(d, Rejected)), None)
+            raise InputError(rej.message if rej else "no document found", source=str(source),
+                             reason=rej.reason if rej else "no_text")
+        doc = found[0]
+    if url:
+        doc.url = url
+    if published:
+        doc.published = published
+    return pipe.analyze_document(doc)
+
+
+@dataclass
+class IngestReport:
+    stored: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected,
+                "reasons": dict(sorted(self.reasons.items()))}
+
+
+def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Options | None = None,
+           progress: Callable[[Analysis | Rejected], None] | None = None) -> IngestReport:
+    """Analyse and store every document of ``inputs``; idempotent (the id is the content hash)."""
+    pipe = default_pipeline() if options is None else Pipeline(options)
+    report = IngestReport()
+    for item in pipe.run(inputs, format=format):
+        if isinstance(item, Rejected):
+            store.save_reject(item)
+            report.rejected += 1
+            report.reasons[item.reason] = report.reasons.get(item.reason, 0) + 1
+        elif store.save(item):
+            report.stored += 1
+        else:
+            report.duplicate += 1
+        if progress is not None:
+            progress(item)
+    return report
+
+
+def count_inputs(inputs: Iterable[str]) -> int:
+    """Number of files under the inputs (a progress-bar total; archives count as one)."""
+    total = 0
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            total += sum(1 for _root, _dirs, files in os.walk(p)
+                         for name in files if not name.startswith("."))
+        else:
+            total += 1
+    return total
