@@ -1,0 +1,375 @@
+"""Repair of scraped text: mojibake, missing spaces after punctuation, casing.
+
+``repair_text`` runs three passes in order and records every change as a ``Repair`` whose
+``start`` is an offset in the returned text:
+
+1. ``mojibake``: ftfy, with its quote-uncurling and width folding off (those are not errors);
+2. ``spacing``: a missing space after sentence punctuation (``rhetoric.Petro``) or a comma
+   (``conversation,while``), and after an initialism (``U.S.military``), never inside URLs, e-mail
+   addresses, numbers (``3.5``, ``1,000``) or abbreviations (``e.g.``, ``p.m.``);
+3. ``casing``: a sentence or paragraph that starts in lower case, and ``proper_name``: a known
+   name in the wrong case (``white House``, ``washington``), from the actors knowledge base's
+   ``casing_names()`` when it offers one, else from ``data/casing_names.txt`` plus pycountry's
+   country names. Names that are also ordinary words (``data/casing_guard.txt``) are left alone.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import functools
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from dyadwatch.errors import DyadwatchError, KBError
+from dyadwatch.model import Repair
+
+log = logging.getLogger(__name__)
+
+# Whitespace-delimited tokens that are web or mail addresses: no repair touches them.
+_URLISH_RE = re.compile(r"\S*(?:://|www\.|@)\S*|\S+\.(?:com|org|net|gov|edu|co|io|info|html?|php)"
+                        r"(?:[/?#]\S*)?\b", re.IGNORECASE)
+# word.Word -> word. Word: the word before the stop has 2+ lower-case letters (not an initial, not
+# an abbreviation like "p.m."), the next starts a capitalised word.
+_STOP_RE = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z])([.!?][\"”’)]?)(?=[A-Z][a-z])")
+# U.S.military -> U.S. military: an initialism (2+ letter-dot pairs) glued to a lower-case word.
+_INITIALISM_RE = re.compile(r"\b((?:[A-Z]\.){2,})(?=[a-z]{2,})")
+# conversation,while -> conversation, while: a comma between two words (not digits: 1,000).
+_COMMA_RE = re.compile(r"(?<=[^\W\d_]{2})([,;])(?=[^\W\d_]{2})")
+# A lower-case letter that starts a sentence: after sentence punctuation and space, or at a
+# paragraph start.
+_SENT_START_RE = re.compile(r"(?:(?<=[.!?][\"”’)] )|(?<=[.!?] ))([a-z])(?=[a-z]*\b)")
+_PREV_TOKEN_RE = re.compile(r"(\S+)\s+$")
+# Tokens before a period that do not end a sentence.
+ABBREVIATIONS = frozenset({
+    "e.g", "i.e", "etc", "vs", "cf", "approx", "mr", "mrs", "ms", "dr", "prof", "st", "no", "jan",
+    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gen", "col",
+    "lt", "sgt", "gov", "sen", "rep", "rev", "jr", "sr", "inc", "ltd", "co", "corp", "fig", "al",
+    "a.m", "p.m", "u.s", "u.k", "u.n", "e.u", "ft", "vol", "pp", "ed",
+})
+_FTFY_CONFIG = {
+    "unescape_html": False, "uncurl_quotes": False, "fix_character_width": False,
+    "fix_latin_ligatures": False, "fix_line_breaks": False, "normalization": None,
+}
+
+
+@dataclass(slots=True)
+class _Edit:
+    start: int  # in the text before this pass
+    end: int
+    after: str
+    kind: str
+
+
+# --------------------------------------------------------------------------------------------
+# applying edits while keeping offsets
+
+
+def _apply(text: str, edits: list[_Edit], repairs: list[Repair]) -> str:
+    """Apply non-overlapping ``edits`` to ``text``; shift the ``start`` of earlier ``repairs``
+    and append one ``Repair`` per edit (start in the new text)."""
+    if not edits:
+        return text
+    edits = sorted(edits, key=lambda e: e.start)
+    ends, shifts, total = [], [], 0
+    pieces, pos, new = [], 0, []
+    for e in edits:
+        if e.start < pos:
+            continue  # overlapping edit: keep the first
+        pieces.append(text[pos:e.start])
+        new_start = e.start + total
+        pieces.append(e.after)
+        new.append(Repair(kind=e.kind, before=text[e.start:e.end], after=e.after, start=new_start))
+        total += len(e.after) - (e.end - e.start)
+        ends.append(e.end)
+        shifts.append(total)
+        pos = e.end
+    pieces.append(text[pos:])
+    for r in repairs:
+        if r.start >= 0:
+            k = bisect.bisect_right(ends, r.start)
+            r.start += shifts[k - 1] if k else 0
+    repairs.extend(new)
+    return "".join(pieces)
+
+
+def _protected(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _URLISH_RE.finditer(text)]
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    k = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]
+
+
+# --------------------------------------------------------------------------------------------
+# passes
+
+
+def mojibake_edits(text: str) -> list[_Edit]:
+    """ftfy's fixes, as edits on ``text`` (diffed line by line to keep them small)."""
+    if text.isascii():
+        return []
+    import ftfy
+
+    fixed = ftfy.fix_text(text, **_FTFY_CONFIG)
+    if fixed == text:
+        return []
+    edits: list[_Edit] = []
+    old_lines = text.splitlines(keepends=True)
+    new_lines = fixed.splitlines(keepends=True)
+    if len(old_lines) != len(new_lines):  # ftfy changed line structure: one edit for the whole
+        return [_Edit(0, len(text), fixed, "mojibake")]
+    offset = 0
+    for old, new in zip(old_lines, new_lines):
+        if old != new:
+            sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+            for op, i1, i2, j1, j2 in sm.get_opcodes():
+                if op != "equal":
+                    edits.append(_Edit(offset + i1, offset + i2, new[j1:j2], "mojibake"))
+        offset += len(old)
+    return edits
+
+
+def spacing_edits(text: str) -> list[_Edit]:
+    """Insert the missing space after sentence punctuation, commas and initialisms. Each edit
+    spans the glued words ("rhetoric.Petro" -> "rhetoric. Petro") so that it reads on its own."""
+    spans = _protected(text)
+    points = set()
+    for rx in (_STOP_RE, _INITIALISM_RE, _COMMA_RE):
+        for m in rx.finditer(text):
+            if not (_inside(m.start(1), spans) or _is_abbreviation_stop(text, m, rx)):
+                points.add(m.end(1))
+    edits: list[_Edit] = []
+    for point in sorted(points):
+        left, right = _glued_span(text, point)
+        if edits and left < edits[-1].end:  # overlaps the previous edit: widen that one
+            prev = edits[-1]
+            left, right = prev.start, max(prev.end, right)
+        inserts = [p for p in sorted(points) if left < p < right]
+        after = "".join(text[a:b] + " " for a, b in zip([left] + inserts, inserts)) \
+            + text[inserts[-1]:right]
+        if edits and left == edits[-1].start:
+            edits[-1] = _Edit(left, right, after, "spacing")
+        else:
+            edits.append(_Edit(left, right, after, "spacing"))
+    return edits
+
+
+def _glued_span(text: str, point: int) -> tuple[int, int]:
+    """The non-space run around an insertion point: from the start of the word before to the
+    end of the word after."""
+    left = point
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    right = point
+    while right < len(text) and (text[right].isalnum() or text[right] in "-'’"):
+        right += 1
+    return left, right
+
+
+def _is_abbreviation_stop(text: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
+    if rx is not _STOP_RE or not m.group(1).startswith("."):
+        return False
+    start = m.start(1)
+    word_start = start
+    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+        word_start -= 1
+    return text[word_start:start].lower() in ABBREVIATIONS
+
+
+def sentence_case_edits(text: str) -> list[_Edit]:
+    """Capitalise a lower-case sentence start (after ``. `` or at a paragraph start whose previous
+    paragraph ended a sentence), unless the previous token is an abbreviation or the word is a
+    mixed-case brand (``iPhone``)."""
+    spans = _protected(text)
+    edits = []
+    for pos in _sentence_starts(text):
+        if pos >= len(text) or not text[pos].islower() or _inside(pos, spans):
+            continue
+        word = re.match(r"\w+", text[pos:])
+        if word is None or any(c.isupper() for c in word.group(0)[1:]):
+            continue
+        w = word.group(0)
+        edits.append(_Edit(pos, pos + len(w), w[0].upper() + w[1:], "casing"))
+    return edits
+
+
+def _sentence_starts(text: str) -> Iterable[int]:
+    prev_end = True  # the text start is a sentence start
+    pos = 0
+    for para in text.split("\n"):
+        stripped = para.lstrip()
+        if stripped and prev_end:
+            yield pos + len(para) - len(stripped)
+        if stripped:
+            prev_end = bool(re.search(r"[.!?:][\"”’)]*\s*$", stripped))
+        pos += len(para) + 1
+    for m in _SENT_START_RE.finditer(text):
+        before = text[max(0, m.start() - 40):m.start()]
+        tok = _PREV_TOKEN_RE.search(before)
+        if tok and tok.group(1).rstrip(".!?\"”’)").lower() in ABBREVIATIONS:
+            continue
+        if tok and re.search(r"\w\.\w", tok.group(1)):  # initialism such as U.S. or p.m.
+            continue
+        yield m.start(1)
+
+
+# --------------------------------------------------------------------------------------------
+# proper names
+
+
+@dataclass(slots=True)
+class _Names:
+    multi: dict[str, str]  # lower-cased name -> correct casing (several words)
+    single: dict[str, str]
+    regex: re.Pattern[str] | None
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("dyadwatch.clean").joinpath("data", name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@functools.lru_cache(maxsize=1)
+def casing_guard() -> frozenset[str]:
+    words = _data_lines("casing_guard.txt")
+    bad = [w for w in words if w != w.lower() or " " in w]
+    if bad:
+        raise KBError(f"guard words must be single lower-case words: {bad[:3]}",
+                      file="casing_guard.txt")
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def default_names() -> tuple[str, ...]:
+    """The shipped list, plus the actors KB's ``casing_names()`` when the KB offers it. A KB that
+    cannot be loaded is reported (warning) and repair goes on with the shipped list: casing is a
+    cosmetic repair and must not stop extraction."""
+    names = list(shipped_names())
+    try:
+        from dyadwatch.actors.kb import default_kb
+
+        kb = default_kb()
+        if hasattr(kb, "casing_names"):
+            names.extend(kb.casing_names())
+    except ImportError:
+        pass
+    except DyadwatchError as exc:
+        log.warning("actors KB unavailable for name casing, using the shipped list: %s", exc)
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_names() -> tuple[str, ...]:
+    import pycountry
+
+    names = _data_lines("casing_names.txt")
+    bad = [n for n in names if n[:1].islower()]
+    if bad:
+        raise KBError(f"names must be in their correct casing: {bad[:3]}", file="casing_names.txt")
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            # "Korea, Republic of" and "Saint Martin (French part)" are catalogue forms, not text
+            if value and "," not in value and "(" not in value:
+                names.append(value)
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=8)
+def _compile_names(names: tuple[str, ...]) -> _Names:
+    stops = _stop_words()
+    guard = casing_guard()
+    multi: dict[str, str] = {}
+    single: dict[str, str] = {}
+    for name in names:
+        name = name.strip()
+        if not name or not name[0].isupper() or name.isupper():
+            continue  # all-caps acronyms are not mis-cased as lower case words in practice
+        key = name.lower()
+        if " " in name:
+            multi.setdefault(key, name)
+        elif key not in guard and key not in stops and len(key) > 2:
+            single.setdefault(key, name)
+    keys = sorted(list(multi) + list(single), key=len, reverse=True)
+    if not keys:
+        return _Names(multi, single, None)
+    alternation = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
+    return _Names(multi, single, re.compile(rf"(?<![\w@/.-])(?:{alternation})(?![\w@-])",
+                                            re.IGNORECASE))
+
+
+def _stop_words() -> frozenset[str]:
+    from dyadwatch.clean.boilerplate import stop_words
+
+    return stop_words()
+
+
+def proper_name_edits(text: str, names: Iterable[str] | None = None) -> list[_Edit]:
+    """Restore the casing of known names written in lower case."""
+    table = _compile_names(tuple(names) if names is not None else default_names())
+    if table.regex is None:
+        return []
+    spans = _protected(text)
+    edits = []
+    for m in table.regex.finditer(text):
+        found = m.group(0)
+        key = " ".join(found.lower().split())
+        if key in table.multi:
+            right = _fix_words(found, table.multi[key], partial_only=_all_common(key))
+        else:
+            right = table.single.get(key) if found.islower() else None
+        if right and right != found and not _inside(m.start(), spans):
+            edits.append(_Edit(m.start(), m.end(), right, "proper_name"))
+    return edits
+
+
+def _all_common(key: str) -> bool:
+    """A name made only of ordinary words ("white house") may be ordinary words in lower case."""
+    from dyadwatch.clean.boilerplate import stop_words
+
+    common = stop_words() | casing_guard() | _COMMON_NAME_WORDS
+    return all(w in common for w in key.split())
+
+
+# Ordinary English words that occur in multi-word names; an all-lower-case "white house" or
+# "supreme court" may be meant literally, so only partly capitalised forms are fixed.
+_COMMON_NAME_WORDS = frozenset({
+    "white", "house", "state", "department", "supreme", "court", "security", "council", "united",
+    "nations", "street", "west", "bank", "capitol", "hill", "gulf", "central", "north", "south",
+    "east", "new", "middle", "city", "union", "european", "strip", "palace",
+})
+
+
+def _fix_words(found: str, right: str, partial_only: bool) -> str | None:
+    """Apply ``right``'s casing word by word, only raising lower case to capitals."""
+    words = found.split()
+    targets = right.split()
+    if len(words) != len(targets):
+        return None
+    if partial_only and not any(c.isupper() for c in found):
+        return None
+    out = []
+    for w, t in zip(words, targets):
+        out.append(t if w.islower() and not t.islower() else w)
+    seps = re.findall(r"\s+", found)
+    return "".join(w + (seps[i] if i < len(seps) else "") for i, w in enumerate(out))
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def repair_text(text: str, names: Iterable[str] | None = None) -> tuple[str, list[Repair]]:
+    """Repair ``text``; returns the new text and every change made (offsets in the new text)."""
+    repairs: list[Repair] = []
+    text = _apply(text, mojibake_edits(text), repairs)
+    text = _apply(text, spacing_edits(text), repairs)
+    text = _apply(text, proper_name_edits(text, names), repairs)
+    text = _apply(text, sentence_case_edits(text), repairs)
+    if repairs:
+        log.debug("%d repairs", len(repairs))
+    return text, repairs
