@@ -1,0 +1,152 @@
+"""Consistency checks of a text against the knowledge base at the document's date.
+
+- ``role_contradiction`` (high): "former President X" while X holds that office on the date; or
+  "President X" after X left the office (unless the sentence is about an earlier year).
+- ``name_mismatch`` (medium): an office holder named with the wrong given name ("Secretary of
+  State Mike Rubio" when the holder is Marco Rubio); the mention still resolves to the holder.
+
+Both read the title written just before a person mention ("former U.S. President", "Secretary of
+State") and compare it with the roles the knowledge base records for that person on the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import TYPE_CHECKING
+
+from dyadwatch.model import Article, Flag, Mention
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dyadwatch.actors.kb import KB, RoleRecord
+    from dyadwatch.nlp.parse import ParsedArticle
+
+# How far before a name a title may start ("former U.S. Secretary of State" is 31 characters).
+TITLE_WINDOW = 80
+_YEAR_RE = re.compile(r"\b(19\d\d|20\d\d)\b")
+
+
+@functools.lru_cache(maxsize=4)
+def _title_regex(kb: "KB") -> re.Pattern[str]:
+    """Title phrases of the KB, longest first, anchored at the end of the text before a name."""
+    phrases = sorted({t.phrase for t in kb.titles if len(t.phrase) > 2}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+    return re.compile(
+        r"(?P<former>\b(?:former|ex-|ex\s|erstwhile|one-time|onetime)\s*)?"
+        r"(?P<then>\bthen[- ])?"
+        r"(?P<qual>(?-i:(?:[A-Z][\w.’'-]*\.?\s+){0,2}))?"  # "U.S.", "Colombian": capitalised
+        rf"(?P<title>\b(?:{alternatives}))\s*,?\s*$", re.IGNORECASE)
+
+
+def _titles_for(kb: "KB", phrase: str) -> list:
+    key = " ".join(phrase.lower().split())
+    return [t for t in kb.titles if t.phrase.lower() == key]
+
+
+def _holds(records: list["RoleRecord"], roles: set[str], country: str) -> "RoleRecord | None":
+    for r in records:
+        if r.role in roles and (not country or r.country == country):
+            return r
+    return None
+
+
+def _field_text(parsed: "ParsedArticle | None", article: Article, field: str) -> str:
+    if parsed is not None:
+        return parsed.field_text(field)
+    return {"title": article.title, "subtitle": article.subtitle, "body": article.text}.get(field, "")
+
+
+def kb_flags(parsed: "ParsedArticle | None", mentions: list[Mention], ref_date: dt.date | None,
+             *, article: Article | None = None, kb: "KB | None" = None) -> list[Flag]:
+    """Role contradictions and misnamed office holders among the person mentions."""
+    if ref_date is None or not mentions:
+        return []
+    if kb is None:
+        from dyadwatch.actors.kb import default_kb
+
+        kb = default_kb()
+    article = article or parsed.article  # type: ignore[union-attr]
+    rx = _title_regex(kb)
+    flags: list[Flag] = []
+    seen: set[tuple[str, str]] = set()
+    for m in mentions:
+        if m.kind != "person" or not m.kb_id:
+            continue
+        text = _field_text(parsed, article, m.field)
+        before = text[max(0, m.start - TITLE_WINDOW): m.start]
+        match = rx.search(before)
+        if match is None:
+            continue
+        start = m.start - len(before) + match.start()
+        span_text = text[start:m.end]
+        for flag in _check(kb, m, match, ref_date, text, start):
+            key = (flag.kind, span_text.lower())
+            if key not in seen:
+                seen.add(key)
+                flags.append(flag)
+    return flags
+
+
+def _check(kb: "KB", m: Mention, match: re.Match[str], date: dt.date, text: str,
+           start: int) -> list[Flag]:
+    pid = m.kb_id.removeprefix("person:")
+    person = kb.person(pid)
+    if person is None:
+        return []
+    titles = _titles_for(kb, match.group("title"))
+    roles = {r for t in titles for r in t.roles}
+    country = m.country or next((t.country for t in titles if t.country), "")
+    now = kb.roles_of(pid, date)
+    held_now = _holds(now, roles, country) if roles else None
+    span = text[start:m.end]
+    out: list[Flag] = []
+    if match.group("former") and held_now is not None:
+        since = f" (since {held_now.start.isoformat()})" if held_now.start else ""
+        out.append(Flag("role_contradiction", "high", start, m.end, span,
+                        f"On {date.isoformat()} {person.name} is {held_now.title}{since}; "
+                        "the text calls him or her a former holder of the office.", field=m.field))
+    elif not match.group("former") and not match.group("then") and roles and held_now is None:
+        past = [r for r in person.roles if r.role in roles and (not country or r.country == country)
+                and r.end is not None and r.end < date]
+        if past and not _about_earlier_year(text, m.start, date):
+            last = max(past, key=lambda r: r.end)
+            out.append(Flag("role_contradiction", "high", start, m.end, span,
+                            f"{person.name} left the office of {last.title} on "
+                            f"{last.end.isoformat()}; on {date.isoformat()} the text still gives "
+                            "the title as current.", field=m.field))
+    mismatch = _name_mismatch(person, m.text)
+    if mismatch and (held_now is not None or not roles):
+        out.append(Flag("name_mismatch", "medium", start, m.end, span,
+                        f"The holder of this office on {date.isoformat()} is {person.name}; "
+                        f"the text names {m.text!r}.", field=m.field))
+    return out
+
+
+def _about_earlier_year(text: str, pos: int, date: dt.date) -> bool:
+    """The sentence around ``pos`` names a year before ``date``: a historical reference."""
+    left = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
+    right_dot = text.find(".", pos)
+    right = right_dot if right_dot >= 0 else len(text)
+    years = [int(y) for y in _YEAR_RE.findall(text[left:right])]
+    return any(y < date.year for y in years)
+
+
+def _given_names(name: str) -> set[str]:
+    parts = name.replace(".", " ").split()
+    return {p.lower() for p in parts[:-1]} if len(parts) > 1 else set()
+
+
+def _name_mismatch(person, written: str) -> bool:
+    """The written name has a given name that is neither the person's nor an alias's, while
+    its last word is the person's surname ("mike Rubio" for Marco Rubio)."""
+    words = written.replace(".", " ").split()
+    if len(words) < 2:
+        return False
+    first, last = words[0].lower(), words[-1].lower()
+    names = [person.name, *person.aliases]
+    if not any(n.split()[-1].lower() == last for n in names if n.split()):
+        return False
+    known = set().union(*(_given_names(n) for n in names))
+    known |= {k[0] for k in known}  # initials ("J. Biden")
+    return first not in known and first.rstrip(".") not in known

@@ -1,0 +1,242 @@
+"""Quality and consistency flags, and a 0..1 quality score per document.
+
+Detectors, each small and independent:
+- text patterns from ``data/quality_patterns.json`` (generated-text artefacts, template padding,
+  vague attribution, markup leftovers) over the title, body and the lines extraction removed;
+- formatting: the spacing and casing repairs extraction made, counted with their spans;
+- recaps: a closing paragraph that repeats the body;
+- dates: a weekday that disagrees with the date it is written with;
+- knowledge-base consistency (``dyadwatch.checks``): titles that contradict who held the office on
+  the date, misnamed office holders;
+- headline claims the body does not support.
+Every flag has a kind, a severity, a span in its field, the text, and an explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from dyadwatch.errors import KBError
+from dyadwatch.model import Article, Event, Flag, Mention
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dyadwatch.nlp.parse import ParsedArticle
+
+_SEVERITIES = ("low", "medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class PatternKind:
+    kind: str
+    severity: str
+    explanation: str
+    regexes: tuple[re.Pattern[str], ...]
+
+
+@functools.lru_cache(maxsize=1)
+def load_patterns() -> tuple[tuple[PatternKind, ...], dict[str, float]]:
+    """The pattern kinds and severity weights, validated."""
+    path = resources.files("dyadwatch.clean").joinpath("data", "quality_patterns.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    kinds = []
+    for kind, spec in data["kinds"].items():
+        if spec.get("severity") not in _SEVERITIES:
+            raise KBError(f"severity must be one of {_SEVERITIES}", file=str(path), field=kind)
+        try:
+            regexes = tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in spec["patterns"])
+        except re.error as exc:
+            raise KBError(f"bad pattern: {exc}", file=str(path), field=kind) from exc
+        kinds.append(PatternKind(kind, spec["severity"], spec["explanation"], regexes))
+    weights = {k: float(v) for k, v in data["severity_weights"].items() if not k.startswith("_")}
+    return tuple(kinds), weights
+
+
+def field_texts(article: Article) -> Iterator[tuple[str, str]]:
+    """(field, text) of everything a pattern may match: title, subtitle, body, removed lines."""
+    if article.title:
+        yield "title", article.title
+    if article.subtitle:
+        yield "subtitle", article.subtitle
+    yield "body", article.text
+    for i, cap in enumerate(article.captions):
+        yield f"caption.{i}", cap
+    for i, removed in enumerate(article.removed):
+        yield f"removed.{i}", removed.text
+
+
+def pattern_flags(article: Article) -> list[Flag]:
+    kinds, _ = load_patterns()
+    flags: list[Flag] = []
+    for kind in kinds:
+        seen: set[str] = set()  # the same artefact in the body and in a removed line is one flag
+        spans: list[tuple[str, int, int]] = []  # overlapping matches of one kind are one flag
+        for fname, text in field_texts(article):
+            for rx in kind.regexes:
+                for m in rx.finditer(text):
+                    key = m.group(0).strip().lower()
+                    if key in seen or any(f == fname and m.start() < e and s < m.end()
+                                          for f, s, e in spans):
+                        continue
+                    seen.add(key)
+                    spans.append((fname, m.start(), m.end()))
+                    flags.append(Flag(kind.kind, kind.severity, m.start(), m.end(),
+                                      _context(text, m.start(), m.end()), kind.explanation,
+                                      field=fname))
+    return flags
+
+
+def _context(text: str, start: int, end: int) -> str:
+    """The matched line, trimmed: what a person needs to see the problem."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start: line_end if line_end >= 0 else len(text)].strip()
+    return line if len(line) <= 200 else text[start:end]
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+_FORMAT_KINDS = {"spacing": "missing spaces after punctuation", "casing": "casing errors",
+                 "proper_name": "proper names in the wrong case", "mojibake": "mis-decoded characters"}
+
+
+def formatting_flags(article: Article) -> list[Flag]:
+    """One flag summarising the repairs extraction made (counts), with the first span."""
+    counts: dict[str, int] = {}
+    for r in article.repairs:
+        counts[r.kind] = counts.get(r.kind, 0) + 1
+    if not counts:
+        return []
+    parts = [f"{n} {_FORMAT_KINDS.get(k, k)}" for k, n in sorted(counts.items())]
+    first = article.repairs[0]
+    start = max(first.start, 0)
+    return [Flag("formatting", "low", start, start + len(first.after),
+                 "; ".join(f"{r.before!r} -> {r.after!r}" for r in article.repairs[:12]),
+                 "The text had formatting errors that were repaired: " + ", ".join(parts)
+                 + ". Careless formatting is typical of scraped or machine-assembled pages.")]
+
+
+# --- recaps -----------------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in _WORD_RE.findall(text)]
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def recap_flags(article: Article) -> list[Flag]:
+    """A closing paragraph whose word triples mostly occur earlier: a recap that repeats the
+    body (content farms pad pages this way). 0.6 keeps quoting a phrase or two from passing."""
+    paragraphs = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", article.text)]
+    if len(paragraphs) < 4:
+        return []
+    flags = []
+    for start, para in paragraphs[-2:]:
+        own = _shingles(para)
+        if len(own) < 15:
+            continue
+        earlier = _shingles(article.text[:start])
+        overlap = len(own & earlier) / len(own)
+        if overlap >= 0.6:
+            flags.append(Flag("template_padding", "low", start, start + len(para), para[:200],
+                              f"This paragraph repeats the body ({overlap:.0%} of its word "
+                              "triples occur earlier): a recap that adds no reporting."))
+    return flags
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], 1)}
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY_DATE_RE = re.compile(
+    r"\b(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+(?:the\s+)?"
+    r"(?:(?P<m1>" + "|".join(_MONTHS) + r")\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?"
+    r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>" + "|".join(_MONTHS) + r"))"
+    r",?\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def weekday_flags(parsed: "ParsedArticle | None", article: Article) -> list[Flag]:
+    flags = []
+    for fname, text in _all_fields(parsed, article):
+        for m in _WEEKDAY_DATE_RE.finditer(text):
+            month = _MONTHS[(m.group("m1") or m.group("m2")).lower()]
+            day = int(m.group("d1") or m.group("d2"))
+            try:
+                date = dt.date(int(m.group("y")), month, day)
+            except ValueError:
+                flags.append(Flag("date_inconsistency", "medium", m.start(), m.end(), m.group(0),
+                                  "This date does not exist.", field=fname))
+                continue
+            stated = m.group("wd").lower()
+            actual = _DAYS[date.weekday()]
+            if stated != actual:
+                flags.append(Flag("date_inconsistency", "medium", m.start(), m.end(), m.group(0),
+                                  f"{date.isoformat()} was a {actual.title()}, not a "
+                                  f"{stated.title()}.", field=fname))
+    return flags
+
+
+def _all_fields(parsed: "ParsedArticle | None", article: Article) -> Iterable[tuple[str, str]]:
+    if parsed is not None:
+        return [(seg.field, seg.text) for seg in parsed.segments]
+    return [(f, t) for f, t in field_texts(article) if not f.startswith("removed")]
+
+
+# --- headline -----------------------------------------------------------------------------------
+
+_HEDGES_RE = re.compile(r"\b(?:possible|potential|could|may|might|would|consider(?:s|ing)?|"
+                        r"weigh(?:s|ing)?|mull(?:s|ing)?|reportedly|alleged(?:ly)?)\b", re.I)
+
+
+def headline_flags(article: Article, events: list[Event]) -> list[Flag]:
+    """A headline event stated as fact whose type the body only reports hedged or not at all."""
+    flags = []
+    title_events = [e for e in events if e.evidence.field == "title" and e.status != "hypothetical"]
+    body_events = [e for e in events if any(m.field == "body" for m in (e.mentions or [e.evidence]))]
+    for ev in title_events:
+        if ev.type not in ("THREATEN", "ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "AGREE"):
+            continue
+        same = [b for b in body_events if b.type == ev.type and b is not ev]
+        merged_body = any(m.field == "body" for m in ev.mentions)
+        if same or merged_body:
+            continue
+        hedged = bool(_HEDGES_RE.search(article.text))
+        flags.append(Flag("headline_overstatement", "medium", ev.evidence.start, ev.evidence.end,
+                          ev.evidence.text,
+                          f"The headline reports {ev.type.lower()} as fact; the body does not "
+                          "report it" + (" except in hedged terms (possible, potential, could)."
+                                         if hedged else "."), field="title"))
+    return flags
+
+
+# --- the stage ------------------------------------------------------------------------------------
+
+def score(flags: Iterable[Flag]) -> float:
+    _, weights = load_patterns()
+    penalty = sum(weights.get(f.severity, 0.0) for f in flags)
+    return max(0.0, round(1.0 - penalty, 3))
+
+
+def assess(parsed: "ParsedArticle | None", mentions: list[Mention], events: list[Event],
+           ref_date: dt.date | None = None, *, article: Article | None = None) -> tuple[list[Flag], float]:
+    """All flags of one document and its quality score (flags already on the article count)."""
+    article = article or parsed.article  # type: ignore[union-attr]
+    flags = pattern_flags(article)
+    flags += formatting_flags(article)
+    flags += recap_flags(article)
+    flags += weekday_flags(parsed, article)
+    flags += headline_flags(article, events)
+    from dyadwatch.checks import kb_flags
+
+    flags += kb_flags(parsed, mentions, ref_date, article=article)
+    return flags, score(list(article.flags) + flags)
