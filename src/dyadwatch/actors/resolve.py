@@ -1,0 +1,596 @@
+"""Actor mentions resolved against the knowledge base at a date.
+
+Method, per segment of a parsed article (title, subtitle, body, captions, table rows):
+1. dictionary stage (:class:`~dyadwatch.actors.lexicon.Lexicon`): KB names, aliases, demonyms,
+   capitals and seats, organisations, people, surnames, agent words and titles;
+2. composition: adjacent matches joined into one actor phrase when the words between them are
+   modifiers (spaCy POS ADJ/NOUN/PROPN/NUM) or connectors ("'s", "of the", a hyphen):
+   "American warplanes" -> USA MIL, "Colombia's Ministry of Foreign Affairs" -> COL GOV,
+   "Secretary of State mike Rubio" -> the USA foreign minister at the date whose surname is Rubio;
+3. spaCy NER for PERSON/ORG/NORP names the KB lacks (kind person/org/group, country left empty);
+4. within-document reference: a bare surname ("Petro") or title ("the president") takes the
+   entity of a full mention in the document (an earlier one first); a title with no antecedent
+   goes to the holder of that office in the document's main country, when there is one.
+A mention that cannot be decided keeps empty fields and lists its ``candidates``; nothing is
+guessed. Capitals and seats stand for their government ("Washington said" -> USA GOV) unless
+a locative preposition precedes them ("in Bogotá"): then kind stays ``capital`` and the sector
+is left empty so the event coder can treat them as places.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dyadwatch.actors.kb import KB, RoleRecord, default_kb, fold, surname_keys
+from dyadwatch.actors.lexicon import Entry, Lexicon, Match
+from dyadwatch.model import Location, Mention
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+    from dyadwatch.nlp.parse import ParsedArticle, Segment
+
+log = logging.getLogger(__name__)
+
+# Words allowed between a country-like modifier and the agent or title it modifies when no POS
+# tags are available (resolve_phrase without a parse); with a parse, ADJ/NOUN/PROPN/NUM are.
+MODIFIERS = {"new", "former", "top", "senior", "chief", "deputy", "acting", "interim", "outgoing",
+             "incoming", "then", "ousted", "exiled", "elected", "designate", "late", "veteran",
+             "local", "regional", "national", "federal", "state", "special", "own", "foreign",
+             "military", "civilian", "armed", "riot", "security", "government", "opposition",
+             "rebel", "peace", "trade", "vice", "first", "second", "two", "three", "several"}
+MODIFIER_POS = {"ADJ", "NOUN", "PROPN", "NUM"}
+LOCATIVE = {"in", "at", "near", "outside", "inside", "around", "across", "throughout", "into",
+            "within", "toward", "towards", "via", "visit", "visited", "visiting", "to"}
+# "the president" resolves to a main country's holder only when that country clearly leads the
+# document: at least this share of country-bearing mentions and this ratio over the runner-up.
+MAIN_SHARE, MAIN_RATIO = 0.4, 1.5
+PRINCIPAL = {"head_of_state", "head_of_government", "head_of_state_and_government",
+             "foreign_minister", "defence_minister", "interior_minister", "finance_minister",
+             "igo_head", "security_official"}
+NAME_AFTER_TITLE = re.compile(r"^\s+((?:[A-Z][\w.'’-]*\s?){1,4})")
+CLOSE = {"person"}
+
+
+@dataclass(slots=True)
+class Element:
+    match: Match
+    entry: Entry
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Draft:
+    """A mention being resolved, with what is still pending for the document-level pass."""
+
+    mention: Mention
+    surname: str = ""  # folded surname waiting for an antecedent
+    title_roles: tuple[str, ...] = ()  # a bare title waiting for an antecedent
+    title_country: str = ""
+    person_ids: list[str] = field(default_factory=list)
+    locative: bool = False
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+class Resolver:
+    """Resolves actor mentions in articles and phrases. Build once; reuse across documents."""
+
+    def __init__(self, kb: KB | None = None):
+        self.kb = kb or default_kb()
+        self.lexicon = Lexicon(self.kb)
+        self._titles = {t.phrase: [x for x in self.kb.titles if x.phrase == t.phrase]
+                        for t in self.kb.titles}
+
+    # ------------------------------------------------------------ public API
+    def resolve_article(self, parsed: "ParsedArticle", date: dt.date | None) -> list[Mention]:
+        """Every actor mention in every segment, resolved at ``date`` (today when None)."""
+        date = date or _today()
+        drafts: list[Draft] = []
+        for seg in parsed.segments:
+            drafts.extend(self._segment(seg, date))
+        self._corefer(drafts, date)
+        return [d.mention for d in drafts]
+
+    def resolve_phrase(self, text: str, date: dt.date | None = None) -> Mention:
+        """One phrase ("American warplanes", "Rubio", "Colombia's Ministry of Foreign Affairs")
+        as one actor; an unresolved phrase gives a Mention with empty fields."""
+        date = date or _today()
+        matches = self.lexicon.scan(text)
+        base = Mention(text=text, start=0, end=len(text), sentence=0, field="phrase")
+        if not matches:
+            return base
+        elements = [Element(m, m.best, m.start, m.end) for m in matches]
+        draft = self._interpret(text, elements, date, phrase_mode=True)
+        self._corefer([draft], date)
+        m = draft.mention
+        m.text, m.start, m.end = text, 0, len(text)
+        return m
+
+    def locate(self, text: str) -> Location | None:
+        """A place name (country, capital, seat, city in the KB) -> Location(text, country, lat,
+        lon); a country gives its capital's coordinates."""
+        key = fold(text.strip()).removeprefix("the ")
+        for p in self.kb.places.values():
+            if key in {fold(n).removeprefix("the ") for n in (p.name, *p.aliases)}:
+                return Location(text=text, country=p.country, lat=p.lat, lon=p.lon)
+        for m in self.lexicon.scan(text):
+            for e in m.entries:
+                if e.kind in ("country", "demonym") and m.end - m.start >= len(text.strip()) - 4:
+                    return self._country_location(text, e.ref)
+        return None
+
+    def _country_location(self, text: str, iso3: str) -> Location:
+        cap = next((p for p in self.kb.places.values()
+                    if p.country == iso3 and p.kind == "capital"), None)
+        return Location(text=text, country=iso3, lat=cap.lat if cap else None,
+                        lon=cap.lon if cap else None)
+
+    # ------------------------------------------------------------ per segment
+    def _segment(self, seg: "Segment", date: dt.date) -> list[Draft]:
+        drafts: list[Draft] = []
+        starts = [s.start for s in seg.sentences]
+        for offset, doc in seg.docs or [(0, None)]:
+            piece = doc.text if doc is not None else seg.text
+            pos = _pos_lookup(doc)
+            found = [self._interpret(piece, g, date, pos=pos)
+                     for g in _group(piece, self.lexicon.scan(piece), pos)]
+            found = [d for d in found if d is not None and not _stray_surname(d, doc)]
+            found.extend(self._ner(piece, doc, [(d.mention.start, d.mention.end) for d in found]))
+            found.sort(key=lambda d: d.mention.start)
+            for d in found:
+                m = d.mention
+                m.start, m.end, m.field = m.start + offset, m.end + offset, seg.field
+                m.sentence = _sentence_of(seg, starts, m.start)
+            drafts.extend(found)
+        return drafts
+
+    def _ner(self, piece: str, doc: "Doc | None", taken: list[tuple[int, int]]) -> list[Draft]:
+        """PERSON/ORG/NORP entities the dictionary did not cover."""
+        if doc is None or not doc.has_annotation("ENT_IOB"):
+            return []
+        out = []
+        for ent in doc.ents:
+            if ent.label_ not in ("PERSON", "ORG", "NORP"):
+                continue
+            s, e = ent.start_char, ent.end_char
+            if any(s < b and a < e for a, b in taken) or not ent.text[:1].isupper():
+                continue
+            kind = {"PERSON": "person", "ORG": "org", "NORP": "group"}[ent.label_]
+            m = Mention(text=ent.text, start=s, end=e, sentence=0, kind=kind, confidence=0.3)
+            d = Draft(m)
+            if kind == "person":
+                toks = ent.text.split()
+                d.surname = fold(toks[-1]) if toks else ""
+            out.append(d)
+        return out
+
+    # ------------------------------------------------------------ interpretation
+    def _interpret(self, text: str, elements: list[Element], date: dt.date, *,
+                   pos=None, phrase_mode: bool = False) -> Draft | None:
+        els = _choose_readings(elements, phrase_mode)
+        start, end = els[0].start, els[-1].end
+        span_text = text[start:end]
+        country = self._phrase_country(els)
+        titles = [e for e in els if e.entry.kind == "title"]
+        agents = [e for e in els if e.entry.kind == "agent"]
+        person = next((e for e in els if e.entry.kind in ("person", "surname")), None)
+        m = Mention(text=span_text, start=start, end=end, sentence=0)
+        draft = Draft(m)
+        if person is None and titles and titles[-1] is els[-1]:
+            name = _name_after(text, end, pos)
+            if name:
+                m.end = end + name[0]
+                m.text = text[start:m.end]
+                return self._unknown_person(draft, name[1], titles[-1], country)
+        if person is not None:
+            return self._person(draft, person, titles, country, date, phrase_mode)
+        if els[-1].entry.kind == "country" and not titles and not agents:
+            return self._country(draft, els[-1].entry.ref, els)
+        if titles and (not agents or titles[-1].start >= agents[-1].start):
+            return self._title_only(draft, titles[-1], country, date)
+        org = next((e for e in reversed(els) if e.entry.kind == "org"), None)
+        if agents:
+            return self._agent(draft, agents[-1], country, org)
+        if org is not None:
+            return self._org(draft, org, country)
+        place = next((e for e in els if e.entry.kind == "place"), None)
+        if place is not None and len(els) == 1:
+            return self._place(draft, place, text)
+        if country:
+            return self._country(draft, country, els)
+        return None
+
+    def _phrase_country(self, els: list[Element]) -> str:
+        """The actor's country: a country noun heading the phrase ("NATO-member Norway"), else
+        the first country-bearing modifier ("Colombian", "Colombia's", "the Kremlin's")."""
+        bearing = [(e, self._country_of(e.entry)) for e in els]
+        bearing = [(e, c) for e, c in bearing if c]
+        if not bearing:
+            return ""
+        last_e, last_c = bearing[-1]
+        if last_e is els[-1] and last_e.entry.kind == "country":
+            return last_c
+        return bearing[0][1]
+
+    def _country_of(self, entry: Entry) -> str:
+        kb = self.kb
+        if entry.kind in ("country", "demonym"):
+            return entry.ref
+        if entry.kind == "place":
+            return kb.places[entry.ref].country
+        if entry.kind == "org":
+            return kb.orgs[entry.ref].country
+        if entry.kind == "title":
+            countries = {t.country for t in self._titles.get(entry.ref, ())}
+            return countries.pop() if len(countries) == 1 else ""
+        return ""
+
+    def _finish(self, draft: Draft, *, kind: str, country: str = "", sector: str = "",
+                name: str = "", kb_id: str = "", role: str = "", confidence: float = 0.5,
+                candidates: list[str] | None = None) -> Draft:
+        m = draft.mention
+        m.kind, m.country, m.sector, m.name = kind, country, sector if country else sector, name
+        m.code = self.kb.code_for(country, sector) if country else ""
+        m.kb_id, m.role, m.confidence = kb_id, role, confidence
+        m.candidates = candidates or []
+        return draft
+
+    def _country(self, draft: Draft, country: str, els: list[Element]) -> Draft:
+        return self._finish(draft, kind="country", country=country,
+                            name=self.kb.country_name(country), kb_id=f"country:{country}",
+                            confidence=0.9)
+
+    def _place(self, draft: Draft, el: Element, text: str) -> Draft:
+        place = self.kb.places[el.entry.ref]
+        draft.locative = _is_locative(text, el.start, el.end)
+        sector = "" if draft.locative else place.sector
+        return self._finish(draft, kind="capital", country=place.country, sector=sector,
+                            name=place.name, kb_id=f"place:{place.id}",
+                            confidence=0.6 if sector else 0.8)
+
+    def _org(self, draft: Draft, el: Element, country: str) -> Draft:
+        org = self.kb.orgs[el.entry.ref]
+        kind = "group" if org.kind == "group" else "org"
+        own = org.country if org.country not in ("IGO", "NGO", "MNC", "INT") or not country \
+            else country
+        return self._finish(draft, kind=kind, country=own, sector=org.sector, name=org.name,
+                            kb_id=f"org:{org.id}", confidence=0.85)
+
+    def _agent(self, draft: Draft, el: Element, country: str, org) -> Draft:
+        agent = self.kb.agents.get(el.entry.ref)
+        sector = agent.sector if agent else ""
+        if org is not None and not country:
+            country = self.kb.orgs[org.entry.ref].country
+        if country and self.kb.is_igo(country) and sector == "GOV":
+            sector = "GOV"
+        return self._finish(draft, kind="agent", country=country, sector=sector,
+                            confidence=0.8 if country else 0.4)
+
+    def _title_only(self, draft: Draft, el: Element, country: str, date: dt.date) -> Draft:
+        titles = self._titles.get(el.entry.ref, [])
+        roles = tuple(dict.fromkeys(r for t in titles for r in t.roles))
+        sector = titles[0].sector if titles else "GOV"
+        if country and not el.entry.ref.endswith("s"):
+            holders = self.kb.holders_any(_roles_for(titles, country), country, date)
+            ids = list(dict.fromkeys(h.person_id for h in holders))
+            if len(ids) == 1:
+                return self._holder(draft, holders[0], 0.8)
+        draft.title_roles, draft.title_country = roles, country
+        return self._finish(draft, kind="agent", country=country, sector=sector, confidence=0.4)
+
+    def _holder(self, draft: Draft, rec: RoleRecord, confidence: float) -> Draft:
+        person = self.kb.person(rec.person_id)
+        return self._finish(draft, kind="person", country=rec.country, sector=rec.sector,
+                            name=person.name if person else rec.name, kb_id=rec.person_id,
+                            role=rec.title or _role_label(self.kb, rec), confidence=confidence)
+
+    def _unknown_person(self, draft: Draft, name: str, title: Element, country: str) -> Draft:
+        titles = self._titles.get(title.entry.ref, [])
+        sector = titles[0].sector if titles else "GOV"
+        draft.surname = fold(name.split()[-1])
+        return self._finish(draft, kind="person", country=country, sector=sector if country
+                            else "", name=name.strip(), confidence=0.5 if country else 0.3)
+
+    def _person(self, draft: Draft, el: Element, titles: list[Element], country: str,
+                date: dt.date, phrase_mode: bool = False) -> Draft:
+        ids = [e.ref for e in el.match.entries if e.kind == el.entry.kind]
+        roles, tcountry = self._title_constraint(titles)
+        bare = el.entry.kind == "surname" and not titles and not phrase_mode
+        pick, cands = self._pick_person(ids, date, roles, country or tcountry, strict=bare)
+        if pick is None and el.entry.kind == "person" and len(set(ids)) == 1:
+            pick = ids[0]  # a full name with one bearer is that person, in office or not
+        if pick is not None:
+            sector = self._titles[titles[-1].entry.ref][0].sector if titles else ""
+            return self._from_person(draft, pick, date, country or tcountry, 0.9, roles, sector)
+        if el.entry.kind == "surname":
+            draft.surname = fold(draft.mention.text[el.start - draft.mention.start:])
+            draft.person_ids = ids
+        return self._finish(draft, kind="person", country=country, candidates=cands,
+                            confidence=0.3)
+
+    def _title_constraint(self, titles: list[Element]) -> tuple[set[str], str]:
+        if not titles:
+            return set(), ""
+        rows = self._titles.get(titles[-1].entry.ref, [])
+        countries = {t.country for t in rows if t.country}
+        return {r for t in rows for r in t.roles}, countries.pop() if len(countries) == 1 else ""
+
+    def _pick_person(self, ids: list[str], date: dt.date, roles: set[str],
+                     country: str, strict: bool = False) -> tuple[str | None, list[str]]:
+        """One person among same-named candidates: the one holding a matching office at the
+        date; else the only one active at the date; else the only candidate. Several left:
+        none picked, all returned as candidates. ``strict`` (a bare surname in running text)
+        accepts only a holder of a principal office at the date: other surnames wait for an
+        antecedent in the document."""
+        ids = list(dict.fromkeys(ids))
+        active = [p for p in ids if self.kb.roles_of(p, date)]
+        tests = []
+        if roles:
+            tests.append(lambda p: any(r.role in roles and (not country or r.country == country)
+                                       for r in self.kb.roles_of(p, date)))
+        if country:
+            tests.append(lambda p: any(r.country == country for r in self.kb.roles_of(p, date)))
+        tests.append(lambda p: any(r.role in PRINCIPAL for r in self.kb.roles_of(p, date)))
+        if strict:
+            tests = tests[-1:]
+        for test in tests:
+            hit = [p for p in active if test(p)]
+            if len(hit) == 1:
+                return hit[0], ids
+            if len(hit) > 1:
+                return None, hit
+        if strict:
+            return None, active or ids
+        if len(active) == 1:
+            return active[0], ids
+        if len(ids) == 1 and not roles:
+            return ids[0], ids
+        return None, active or ids
+
+    def _from_person(self, draft: Draft, pid: str, date: dt.date, country: str,
+                     confidence: float, roles: set[str] = frozenset(), sector: str = "") -> Draft:
+        person = self.kb.person(pid)
+        current = self.kb.roles_of(pid, date)
+        if country:
+            current = [r for r in current if r.country == country] or current
+        if roles:
+            current = [r for r in current if r.role in roles] or current
+        if current:
+            rec = current[0]
+            return self._finish(draft, kind="person", country=rec.country, sector=rec.sector,
+                                name=person.name, kb_id=pid,
+                                role=rec.title or _role_label(self.kb, rec), confidence=confidence)
+        home = country or _latest_country(person)
+        return self._finish(draft, kind="person", country=home, sector=sector,
+                            name=person.name if person else "", kb_id=pid,
+                            confidence=confidence - 0.2)
+
+    # ------------------------------------------------------------ document-level reference
+    def _corefer(self, drafts: list[Draft], date: dt.date) -> None:
+        full = [(i, d) for i, d in enumerate(drafts) if d.mention.kind == "person"
+                and d.mention.kb_id and not d.surname]
+        main = self._main_country(drafts)
+        for i, d in enumerate(drafts):
+            if d.surname and not d.mention.kb_id:
+                self._surname_ref(d, i, full, date)
+            elif d.title_roles and d.mention.kind == "agent":
+                self._title_ref(d, i, drafts, main, date)
+
+    def _surname_ref(self, d: Draft, i: int, full, date: dt.date) -> None:
+        ante = [(j, f) for j, f in full if d.surname in
+                {fold(s) for s in surname_keys(f.mention.name, f.mention.country)}]
+        if not ante:
+            return
+        before = [f for j, f in ante if j < i]
+        f = before[-1] if before else ante[0][1]
+        self._copy(d, f, 0.85 if before else 0.75)
+
+    def _title_ref(self, d: Draft, i: int, drafts: list[Draft], main: str, date: dt.date) -> None:
+        for f in reversed(drafts[:i]):
+            m = f.mention
+            if m.kind != "person" or not m.kb_id:
+                continue
+            if d.title_country and m.country != d.title_country:
+                continue
+            if any(r.role in d.title_roles for r in self.kb.roles_of(m.kb_id, date)):
+                self._copy(d, f, 0.7)
+                return
+        country = d.title_country or main
+        if not country:
+            return
+        holders = self.kb.holders_any(d.title_roles, country, date)
+        ids = list(dict.fromkeys(h.person_id for h in holders))
+        if len(ids) == 1:
+            self._holder(d, holders[0], 0.6)
+        else:
+            d.mention.candidates = ids
+
+    def _copy(self, d: Draft, f: Draft, confidence: float) -> None:
+        src, m = f.mention, d.mention
+        m.kind, m.name, m.country, m.sector = "person", src.name, src.country, src.sector
+        m.code, m.kb_id, m.role, m.candidates = src.code, src.kb_id, src.role, []
+        m.confidence = confidence
+
+    def _main_country(self, drafts: list[Draft]) -> str:
+        counts = Counter(d.mention.country for d in drafts if d.mention.country
+                         and not d.locative and d.mention.kind != "group")
+        if not counts:
+            return ""
+        top = counts.most_common(2)
+        total = sum(counts.values())
+        if top[0][1] / total < MAIN_SHARE:
+            return ""
+        if len(top) > 1 and top[0][1] < MAIN_RATIO * top[1][1]:
+            return ""
+        return top[0][0]
+
+
+# ---------------------------------------------------------------- grouping
+def _pos_lookup(doc: "Doc | None"):
+    """char offset -> coarse POS of the token starting there (None without a tagger)."""
+    if doc is None or not doc.has_annotation("POS"):
+        return None
+    table = {t.idx: t.pos_ for t in doc}
+    return table
+
+
+def _gap_words(gap: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(0)) for m in re.finditer(r"[’']s\b|[\w.]+|-|[^\s\w]", gap)]
+
+
+def _modifier(word: str, offset: int, pos, names: bool = True) -> bool:
+    """A word that may stand between a modifier and its head. ``names`` allows proper nouns
+    (between a title and a surname: "Secretary of State mike Rubio"); before an agent or title
+    only adjectives and nouns are, so a title-case headline verb ("US Threatens Military")
+    does not join."""
+    if word.lower() in MODIFIERS:
+        return True
+    if pos is not None and offset in pos:
+        allowed = MODIFIER_POS if names else MODIFIER_POS - {"PROPN"}
+        return pos[offset] in allowed and word.lower() not in ("and", "or")
+    return names and word[:1].isupper()
+
+
+def _joinable(text: str, left: Element, right: Element, pos) -> bool:
+    gap = text[left.end:right.start]
+    if "\n" in gap or len(gap) > 40:
+        return False
+    L, R = left.entry.kind, right.entry.kind
+    if L in ("person", "surname"):
+        return False
+    words = _gap_words(gap)
+    lows = [w.lower() for _, w in words]
+    if lows and lows[0] in ("of",) and set(lows) <= {"of", "the"}:
+        return L in ("title", "agent", "org") and R in ("country", "org", "place", "demonym")
+    if lows and lows[0] in ("'s", "’s"):
+        rest = words[1:]
+        return L in ("country", "place", "org", "demonym") and R in ("agent", "title", "org") \
+            and all(_modifier(w, left.end + o, pos) for o, w in rest)
+    if "-" in lows:
+        return R in ("country", "demonym", "agent", "title") and len(words) <= 2
+    if any(not re.match(r"^[\w.]+$", w) for w in lows) or len(words) > 3:
+        return False
+    names = R in ("person", "surname")
+    if not all(_modifier(w, left.end + o, pos, names) for o, w in words):
+        return False
+    if R in ("agent", "title"):
+        return L in ("country", "demonym", "place", "org", "agent", "title")
+    if R in ("person", "surname"):
+        return L in ("title", "country", "demonym", "agent", "org")
+    if R == "org":
+        return L in ("country", "demonym") and not words
+    return False
+
+
+def _group(text: str, matches: list[Match], pos) -> list[list[Element]]:
+    groups: list[list[Element]] = []
+    for m in matches:
+        el = Element(m, m.best, m.start, m.end)
+        if groups and _joinable(text, groups[-1][-1], _best_for_join(groups[-1][-1], m), pos):
+            groups[-1].append(_best_for_join(groups[-1][-1], m))
+        else:
+            groups.append([el])
+    return groups
+
+
+def _best_for_join(left: Element, m: Match) -> Element:
+    """After a title the same key reads as a person's surname, not an agent: pick the reading
+    that fits the left neighbour."""
+    if left.entry.kind == "title":
+        for e in m.entries:
+            if e.kind in ("person", "surname"):
+                return Element(m, e, m.start, m.end)
+    return Element(m, m.best, m.start, m.end)
+
+
+def _choose_readings(elements: list[Element], phrase_mode: bool) -> list[Element]:
+    """A title followed by nothing in the phrase is a title; a surname-only phrase keeps its
+    surname reading; a demonym heading a phrase with nothing after it reads as the country."""
+    return elements
+
+
+def _name_after(text: str, end: int, pos) -> tuple[int, str] | None:
+    """Capitalised unknown name words right after a title ("President Abdelaziz Bouteflika")."""
+    m = NAME_AFTER_TITLE.match(text[end:end + 60])
+    if not m:
+        return None
+    words = m.group(1).split()
+    keep = []
+    for w in words:
+        if w.lower() in _STOP or (pos is not None and pos.get(end + m.start(1) + _offset(m.group(1), w))
+                                   not in (None, "PROPN", "NOUN")):
+            break
+        keep.append(w)
+    if not keep:
+        return None
+    name = " ".join(keep).rstrip(".,")
+    return m.start(1) + len(m.group(1)[:m.group(1).find(keep[-1]) + len(keep[-1])].rstrip(".,")), name
+
+
+def _offset(s: str, w: str) -> int:
+    return s.find(w)
+
+
+_STOP = {"the", "on", "in", "at", "of", "and", "said", "says", "has", "had", "was", "is", "will",
+         "would", "to", "for", "with", "who", "from", "as", "by", "but", "after", "before"}
+
+
+def _is_locative(text: str, start: int, end: int) -> bool:
+    before = fold(text[max(0, start - 30):start]).split()
+    while before and before[-1] in ("the", "a"):
+        before.pop()
+    if before and before[-1] in LOCATIVE:
+        return True
+    after = text[end:end + 4].strip()
+    return not text[:start].strip() and after[:1] in ("—", "-", "–", ",")  # a dateline
+
+
+def _roles_for(titles, country: str) -> tuple[str, ...]:
+    fit = [t for t in titles if t.country == country] or [t for t in titles if not t.country]
+    return tuple(dict.fromkeys(r for t in fit for r in t.roles))
+
+
+def _stray_surname(d: Draft, doc: "Doc | None") -> bool:
+    """An unresolved bare surname that spaCy does not tag as a person ("Phone" in a headline,
+    "SERGIO" in a photo credit) is a word that happens to be a surname in the KB, not a mention."""
+    if not d.surname or d.mention.kb_id or doc is None or not doc.has_annotation("ENT_IOB"):
+        return False
+    m = d.mention
+    return not any(e.label_ == "PERSON" and e.start_char <= m.start and m.end <= e.end_char
+                   for e in doc.ents)
+
+
+def _latest_country(person) -> str:
+    if person is None or not person.roles:
+        return ""
+    return max(person.roles, key=lambda r: r.start or dt.date.min).country
+
+
+def _role_label(kb: KB, rec: RoleRecord) -> str:
+    if rec.role == "other":
+        return ""
+    return f"{rec.role.replace('_', ' ')} ({kb.country_name(rec.country)})"
+
+
+def _sentence_of(seg: "Segment", starts: list[int], offset: int) -> int:
+    if not seg.sentences:
+        return 0
+    i = max(0, bisect.bisect_right(starts, offset) - 1)
+    return seg.sentences[i].index
+
+
+@functools.lru_cache(maxsize=1)
+def default_resolver() -> Resolver:
+    """The shared resolver over :func:`default_kb`; built once per process."""
+    return Resolver()
