@@ -387,6 +387,11 @@ class KB:
         for p in self.persons.values():
             if key in {fold(n) for n in (p.id, p.name, *p.aliases)}:
                 out.append(p)
+        if not out and " " not in key:  # a bare surname: everyone who bears it
+            for p in self.persons.values():
+                country = p.roles[0].country if p.roles else ""
+                if key in {fold(s) for s in surname_keys(p.name, country)}:
+                    out.append(p)
         return out
 
     def casing_names(self) -> list[str]:

@@ -77,6 +77,7 @@ class Draft:
     title_country: str = ""
     person_ids: list[str] = field(default_factory=list)
     locative: bool = False
+    stray: bool = False  # a surname-looking word with no antecedent: dropped if still unresolved
 
 
 def _today() -> dt.date:
@@ -100,7 +101,7 @@ class Resolver:
         for seg in parsed.segments:
             drafts.extend(self._segment(seg, date))
         self._corefer(drafts, date)
-        return [d.mention for d in drafts]
+        return [d.mention for d in drafts if not (d.stray and not d.mention.kb_id)]
 
     def resolve_phrase(self, text: str, date: dt.date | None = None) -> Mention:
         """One phrase ("American warplanes", "Rubio", "Colombia's Ministry of Foreign Affairs")
@@ -145,7 +146,9 @@ class Resolver:
             pos = _pos_lookup(doc)
             found = [self._interpret(piece, g, date, pos=pos)
                      for g in _group(piece, self.lexicon.scan(piece), pos)]
-            found = [d for d in found if d is not None and not _stray_surname(d, doc)]
+            found = [d for d in found if d is not None]
+            for d in found:
+                d.stray = _stray_surname(d, doc)
             found.extend(self._ner(piece, doc, [(d.mention.start, d.mention.end) for d in found]))
             found.sort(key=lambda d: d.mention.start)
             for d in found:

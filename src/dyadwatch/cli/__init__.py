@@ -2,5 +2,6 @@
 
 from dyadwatch.cli.app import app, main
 from dyadwatch.cli import core  # noqa: F401  (registers commands)
+from dyadwatch.cli import kb  # noqa: F401
 
 __all__ = ["app", "main"]

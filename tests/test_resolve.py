@@ -1,0 +1,202 @@
+"""Mention resolution: the seed article's participants, composition, dates, coreference, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dyadwatch.actors.kb import DATA_DIR, load_kb
+from dyadwatch.actors.resolve import Resolver, default_resolver
+from dyadwatch.model import Article, Table
+from dyadwatch.nlp.parse import parse_article
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+SEED = SHARED / "seeds" / "000_031bfc0b6110e641.txt"
+DAY = dt.date(2026, 1, 7)
+
+# Written for this test: the same situation as the seed, in other words.
+OWN_TEXT = (
+    "Bogotá — President Gustavo Petro spoke with U.S. President Donald Trump on Wednesday. "
+    "The call was confirmed by Colombia’s Ministry of Foreign Affairs. "
+    "Petro has accused washington of seizing Venezuelan President Nicolás Maduro, and "
+    "Secretary of State mike Rubio called Petro reckless. American warplanes flew near the coast "
+    "while Iraqi troops and Hungarian officials watched. Trump said he would host Petro at the "
+    "White House."
+)
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return default_resolver()
+
+
+def _mentions(resolver, text, day=DAY, **fields):
+    art = Article(doc_id="t", source="test", text=text, **fields)
+    return resolver.resolve_article(parse_article(art), day)
+
+
+def _find(mentions, text):
+    hits = [m for m in mentions if m.text == text]
+    assert hits, f"{text!r} not among {[m.text for m in mentions]}"
+    return hits[0]
+
+
+def check_participants(mentions):
+    petro = _find(mentions, "President Gustavo Petro")
+    assert (petro.name, petro.country, petro.code, petro.role) == (
+        "Gustavo Petro", "COL", "COLGOV", "President of Colombia")
+    trump = _find(mentions, "U.S. President Donald Trump")
+    assert (trump.name, trump.code) == ("Donald Trump", "USAGOV")
+    assert "President" in trump.role
+    rubio = _find(mentions, "Secretary of State mike Rubio")
+    assert (rubio.name, rubio.code, rubio.kb_id) == ("Marco Rubio", "USAGOV", "marco-rubio")
+    assert rubio.role == "Secretary of State"
+    maduro = _find(mentions, "Venezuelan President Nicolás Maduro")
+    assert (maduro.name, maduro.country) == ("Nicolás Maduro", "VEN")
+    wash = _find(mentions, "washington")
+    assert (wash.country, wash.sector, wash.kind) == ("USA", "GOV", "capital")
+    mofa = _find(mentions, "Colombia’s Ministry of Foreign Affairs")
+    assert mofa.code == "COLGOV"
+    bare = [m for m in mentions if m.text == "Petro"]
+    assert bare and all(m.kb_id == "gustavo-petro" for m in bare)
+
+
+def test_own_text_participants(resolver):
+    mentions = _mentions(resolver, OWN_TEXT)
+    check_participants(mentions)
+    assert _find(mentions, "American warplanes").code == "USAMIL"
+    assert _find(mentions, "Iraqi troops").code == "IRQMIL"
+    assert _find(mentions, "Hungarian officials").code == "HUNGOV"
+    assert _find(mentions, "Bogotá").sector == ""  # the dateline: a place, not an actor
+    for m in mentions:
+        assert OWN_TEXT[m.start:m.end] == m.text
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="../shared/seeds is absent")
+def test_seed_participants(resolver):
+    raw = SEED.read_text(encoding="utf-8")
+    body = "Bogotá —" + raw.split("Bogotá —", 1)[1].split("Key Facts", 1)[0]
+    title = raw.splitlines()[2].strip()
+    table = Table(header=["Aspect", "Details"],
+                  rows=[["Participants", "President Gustavo Petro (Colombia); Donald Trump (U.S.)"]])
+    mentions = _mentions(resolver, body, title=title, tables=[table])
+    check_participants([m for m in mentions if m.field == "body"])
+    titled = [m for m in mentions if m.field == "title" and m.kind == "person"]
+    assert {m.kb_id for m in titled} == {"gustavo-petro", "donald-trump"}
+    row = [m for m in mentions if m.field == "table.0.0" and m.kind == "person"]
+    assert {m.name for m in row} == {"Gustavo Petro", "Donald Trump"}
+
+
+def _two_presidents(tmp_path):
+    (tmp_path / "roles_curated.csv").write_text(
+        "person_id,name,aliases,country,role,title,sector,start,end,source\n"
+        "ana-uno,Ana Uno,,COL,head_of_state_and_government,President of Colombia,GOV,2018-08-07,2022-08-07,test\n"
+        "beto-dos,Beto Dos,,COL,head_of_state_and_government,President of Colombia,GOV,2022-08-07,2026-08-07,test\n",
+        encoding="utf-8")
+    return Resolver(load_kb(DATA_DIR / "codes.json", DATA_DIR / "countries.csv",
+                            DATA_DIR / "places.csv", DATA_DIR / "titles.csv",
+                            DATA_DIR / "agents_curated.csv", tmp_path / "roles_curated.csv"))
+
+
+def test_the_president_depends_on_the_date(tmp_path):
+    r = _two_presidents(tmp_path)
+    text = "Farmers in Colombia marched on Monday. The president promised new credit to Colombia."
+    for day, who in ((dt.date(2019, 3, 1), "ana-uno"), (dt.date(2025, 3, 1), "beto-dos")):
+        m = _find(_mentions(r, text, day), "president")
+        assert m.kb_id == who and m.code == "COLGOV"
+    assert r.resolve_phrase("the Colombian president", dt.date(2019, 3, 1)).kb_id == "ana-uno"
+    assert r.resolve_phrase("the Colombian president", dt.date(2025, 3, 1)).kb_id == "beto-dos"
+
+
+def test_the_president_without_a_main_country_stays_open(tmp_path):
+    r = _two_presidents(tmp_path)
+    text = "Peru and Chile signed a deal. Brazil and Mexico objected. The president said nothing."
+    m = _find(_mentions(r, text, dt.date(2019, 3, 1)), "president")
+    assert m.kb_id == "" and m.name == ""
+
+
+def test_title_refers_back(resolver):
+    text = "President Gustavo Petro visited Cali. Later the president met farmers."
+    m = _find(_mentions(resolver, text), "president")
+    assert m.kb_id == "gustavo-petro"
+
+
+@pytest.mark.parametrize("phrase,code", [
+    ("American warplanes", "USAMIL"), ("Iraqi troops", "IRQMIL"), ("Hungarian officials", "HUNGOV"),
+    ("Colombia's Ministry of Foreign Affairs", "COLGOV"), ("the Kremlin", "RUSGOV"),
+    ("Washington", "USAGOV"), ("the Pentagon", "USAMIL"), ("Colombian police", "COLCOP"),
+    ("FARC rebels", "COLREB"), ("United Nations", "IGOUNO"), ("NATO", "IGOWSTNAT"),
+])
+def test_phrases(resolver, phrase, code):
+    assert resolver.resolve_phrase(phrase, DAY).code == code
+
+
+def test_phrase_by_date(resolver):
+    m = resolver.resolve_phrase("Rubio", DAY)
+    assert (m.name, m.kb_id, m.role) == ("Marco Rubio", "marco-rubio", "Secretary of State")
+    assert resolver.resolve_phrase("Secretary of State", DAY).kb_id == "marco-rubio"
+    assert resolver.resolve_phrase("zzqx", DAY).country == ""
+
+
+def test_ambiguous_surname_is_not_guessed(tmp_path):
+    (tmp_path / "roles_curated.csv").write_text(
+        "person_id,name,aliases,country,role,title,sector,start,end,source\n"
+        "ana-quispe,Ana Quispe,,PER,foreign_minister,Foreign Minister of Peru,GOV,2020-01-01,,t\n"
+        "luis-quispe,Luis Quispe,,BOL,defence_minister,Defence Minister of Bolivia,GOV,2020-01-01,,t\n",
+        encoding="utf-8")
+    r = Resolver(load_kb(DATA_DIR / "codes.json", DATA_DIR / "countries.csv",
+                         DATA_DIR / "titles.csv", tmp_path / "roles_curated.csv"))
+    m = r.resolve_phrase("Quispe", DAY)
+    assert (m.kb_id, m.country, sorted(m.candidates)) == ("", "", ["ana-quispe", "luis-quispe"])
+    assert r.resolve_phrase("Peruvian Foreign Minister Quispe", DAY).kb_id == "ana-quispe"
+    assert r.resolve_phrase("Quispe", dt.date(2010, 1, 1)).kb_id == ""
+    text = "Ana Quispe arrived in Lima. Later Quispe spoke to reporters."
+    art = Article(doc_id="t", source="test", text=text)
+    ms = r.resolve_article(parse_article(art), DAY)
+    assert [m.kb_id for m in ms if m.text == "Quispe"] == ["ana-quispe"]
+
+
+def test_locate(resolver):
+    loc = resolver.locate("Bogotá")
+    assert (loc.country, round(loc.lat), round(loc.lon)) == ("COL", 5, -74)
+    assert resolver.locate("Colombia").country == "COL"
+    assert resolver.locate("Nowhereville") is None
+
+
+def test_cli_resolve_jsonl():
+    from dyadwatch.cli import app
+
+    lines = "\n".join(json.dumps(x) for x in [
+        {"id": "a", "text": "American warplanes"},
+        {"id": "b", "text": "Rubio", "date": "2026-01-07"},
+        {"id": "c", "text": "gibberish qqq"},
+    ])
+    res = CliRunner().invoke(app, ["resolve", "--jsonl", "-"], input=lines + "\n")
+    assert res.exit_code == 0, res.output
+    out = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert out[0] == {"id": "a", "name": "", "country": "USA", "sector": "MIL", "code": "USAMIL",
+                      "kb_id": ""}
+    assert out[1]["kb_id"] == "marco-rubio" and out[1]["code"] == "USAGOV"
+    assert out[2]["country"] == "" and out[2]["code"] == ""
+
+
+def test_cli_kb_import_and_show(tmp_path, monkeypatch):
+    from dyadwatch.cli import app
+
+    src = tmp_path / "x.csv"
+    src.write_text("person_id,name,aliases,country,role,title,sector,start,end,source\n"
+                   "zed-test,Zed Test,,PER,other,Adviser,GOV,2020-01-01,,test\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["kb", "import", str(src), "--kb-dir", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout.splitlines()[0])["added"] == ["zed-test|PER|other|2020-01-01"]
+    res = CliRunner().invoke(app, ["kb", "show", "Gustavo Petro"])
+    assert res.exit_code == 0 and "President of Colombia" in res.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person_id,name,aliases,country,role,title,sector,start,end,source\n"
+                   "q,Q Q,,PER,other,,GOV,2020-99-01,,t\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["kb", "import", str(bad), "--kb-dir", str(tmp_path / "o")])
+    assert res.exit_code != 0
