@@ -69,12 +69,16 @@ class Report:
     per_role: dict[str, int] = field(default_factory=dict)
     missing_roles: dict[str, list[str]] = field(default_factory=dict)
     no_current: dict[str, list[str]] = field(default_factory=dict)
+    open_ended: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    with_ministers: int = 0  # countries with a foreign, a defence and an interior minister
 
     def to_dict(self) -> dict:
         return {"ok": not self.errors, "errors": self.errors, "rows": self.rows,
                 "persons": self.persons, "countries": len(self.countries),
-                "per_role": self.per_role, "missing_roles": self.missing_roles,
-                "no_current_holder": self.no_current}
+                "per_role": self.per_role, "open_ended": self.open_ended, "sources": self.sources,
+                "countries_with_fm_dm_im": self.with_ministers,
+                "missing_roles": self.missing_roles, "no_current_holder": self.no_current}
 
 
 def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -206,12 +210,20 @@ def check_overlaps(rows: list[dict[str, str]], today: dt.date) -> list[str]:
     return problems
 
 
+def source_kind(source: str) -> str:
+    if source.startswith("wikidata:"):
+        return "wikidata"
+    return "wikipedia" if source.startswith("https://") else "snapshot"
+
+
 def coverage(rows: list[dict[str, str]], report: Report) -> None:
     """Fill the coverage figures: countries, persons, per-role counts, missing roles."""
     report.rows = len(rows)
     report.persons = len({row["person_id"] for row in rows})
     report.countries = sorted({row["country"] for row in rows})
     report.per_role = dict(Counter(row["role"] for row in rows).most_common())
+    report.open_ended = sum(1 for row in rows if not row["end"])
+    report.sources = dict(Counter(source_kind(row["source"]) for row in rows).most_common())
     have, current = defaultdict(set), defaultdict(set)
     for row in rows:
         roles = {row["role"]}
@@ -227,6 +239,8 @@ def coverage(rows: list[dict[str, str]], report: Report) -> None:
         stale = [role for role in CORE_ROLES if role in have[country] and role not in current[country]]
         if missing:
             report.missing_roles[country] = missing
+        if {"foreign_minister", "defence_minister", "interior_minister"} <= have[country]:
+            report.with_ministers += 1
         if stale:
             report.no_current[country] = stale
 
@@ -251,6 +265,9 @@ def print_report(report: Report) -> None:
     print(f"rows {report.rows}  persons {report.persons}  countries/organisations "
           f"{len(report.countries)} (of which IGOs {len(set(report.countries) & IGO_CODES)})")
     print("per role: " + ", ".join(f"{role} {n}" for role, n in report.per_role.items()))
+    print(f"open-ended rows (in office at last knowledge): {report.open_ended}")
+    print("sources: " + ", ".join(f"{kind} {n}" for kind, n in report.sources.items()))
+    print(f"countries with a foreign, a defence and an interior minister: {report.with_ministers}")
     print(f"countries missing a core role: {len(report.missing_roles)}")
     for country, roles in sorted(report.missing_roles.items()):
         print(f"  {country}: {', '.join(roles)}")
