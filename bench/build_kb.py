@@ -296,7 +296,7 @@ def role_row(pid, name, aliases, country, role, title, sector, start, end, sourc
             "source": source}
 
 
-def phoenix_persons(kb: Path, iso3: set[str]) -> list[dict]:
+def phoenix_persons(kb: Path, iso3: set[str], country_names: set[str]) -> list[dict]:
     rows: list[dict] = []
     for fname in ("Phoenix.Countries.actors.txt", "Phoenix.International.actors.txt"):
         for _n, name, aliases, codes, comment in read_blocks(kb / "phoenix-dictionaries" / fname):
@@ -307,6 +307,8 @@ def phoenix_persons(kb: Path, iso3: set[str]) -> list[dict]:
             if re.search(r"\[[A-Z]{3}\]\s*$", name) or looks_like_org(words):
                 continue
             pretty = title_case(words)
+            if pretty.lower() in country_names:
+                continue  # a country block with dated codes (South Sudan), not a person
             alias_names = [title_case(phoenix_words(a)) for a in aliases]
             alias_names = [title_case(phoenix_words(a)) for a in aliases
                            if not TITLE_WORDS.match(phoenix_words(a).upper())]
@@ -457,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     orgs = build_organisations(kb, iso3)
     write_csv(args.out / "organisations.csv",
               ["org_id", "name", "aliases", "country", "sector", "code", "kind", "source"], orgs)
-    roles = dedupe_ids(phoenix_persons(kb, iso3) + everypolitician(kb, names) +
+    roles = dedupe_ids(phoenix_persons(kb, iso3, set(names)) + everypolitician(kb, names) +
                        world_leaders(kb, a2))
     write_csv(args.out / "roles_historical.csv",
               ["person_id", "name", "aliases", "country", "role", "title", "sector", "start",

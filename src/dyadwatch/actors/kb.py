@@ -501,6 +501,7 @@ def load_kb(*paths: Path | str) -> KB:
         loaders[_rank(f)[0]](kb, f)
         kb.files.append(str(f))
     _link_capitals(kb)
+    _igo_orgs(kb)
     log.info("KB loaded: %d countries, %d places, %d organisations, %d agents, %d persons",
              len(kb.countries), len(kb.places), len(kb.orgs), len(kb.agents), len(kb.persons))
     return kb
@@ -613,6 +614,21 @@ def _load_regions(kb: KB, path: Path) -> None:
 def _lines(path: Path) -> list[str]:
     text = path.read_text(encoding="utf-8")
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+GENERIC_CODES = {"IGO", "NGO", "MNC", "IMG", "INT"}
+
+
+def _igo_orgs(kb: KB) -> None:
+    """Every IGO of codes.json is also an organisation (name, short code and aliases), unless a
+    data file already has one with its id."""
+    for code, info in kb.igos.items():
+        oid = f"igo-{code.lower()}"
+        if code in GENERIC_CODES or oid in kb.orgs:
+            continue
+        aliases = tuple(dict.fromkeys([code, *info.get("aliases", [])]))
+        kb.orgs[oid] = Organisation(oid, info["name"], code, "GOV", info.get("code", "IGO"), "igo",
+                                    aliases, "codes.json")
 
 
 def _link_capitals(kb: KB) -> None:

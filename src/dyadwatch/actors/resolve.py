@@ -187,7 +187,10 @@ class Resolver:
         country = self._phrase_country(els)
         titles = [e for e in els if e.entry.kind == "title"]
         agents = [e for e in els if e.entry.kind == "agent"]
-        person = next((e for e in els if e.entry.kind in ("person", "surname")), None)
+        people = [e for e in els if e.entry.kind in ("person", "surname")]
+        # a full name beats a surname; of several surnames the last is the family name
+        person = next((e for e in people if e.entry.kind == "person"), None) or \
+            (people[-1] if people else None)
         m = Mention(text=span_text, start=start, end=end, sentence=0)
         draft = Draft(m)
         if person is None and titles and titles[-1] is els[-1]:
@@ -319,8 +322,9 @@ class Resolver:
         if el.entry.kind == "surname":
             draft.surname = fold(draft.mention.text[el.start - draft.mention.start:])
             draft.person_ids = ids
-        return self._finish(draft, kind="person", country=country, candidates=cands,
-                            confidence=0.3)
+        sector = self._titles[titles[-1].entry.ref][0].sector if titles and country else ""
+        return self._finish(draft, kind="person", country=country, sector=sector,
+                            candidates=cands, confidence=0.3)
 
     def _title_constraint(self, titles: list[Element]) -> tuple[set[str], str]:
         if not titles:
@@ -357,8 +361,13 @@ class Resolver:
             return None, active or ids
         if len(active) == 1:
             return active[0], ids
-        if len(ids) == 1 and not roles:
-            return ids[0], ids
+        if len(ids) == 1 and (not roles or not active):
+            return ids[0], ids  # one bearer of the name (a title and a surname out of office too)
+        if roles and not active:
+            ever = [p for p in ids if any(r.role in roles and (not country or r.country == country)
+                                          for r in self.kb.person(p).roles)]
+            if len(ever) == 1:
+                return ever[0], ids  # the only bearer who ever held the office the title names
         return None, active or ids
 
     def _from_person(self, draft: Draft, pid: str, date: dt.date, country: str,
@@ -375,6 +384,8 @@ class Resolver:
                                 name=person.name, kb_id=pid,
                                 role=rec.title or _role_label(self.kb, rec), confidence=confidence)
         home = country or _latest_country(person)
+        # out of office at the date: the sector the person is known by (their latest office)
+        sector = sector or _latest_sector(person, home)
         return self._finish(draft, kind="person", country=home, sector=sector,
                             name=person.name if person else "", kb_id=pid,
                             confidence=confidence - 0.2)
@@ -572,6 +583,11 @@ def _stray_surname(d: Draft, doc: "Doc | None") -> bool:
     m = d.mention
     return not any(e.label_ == "PERSON" and e.start_char <= m.start and m.end <= e.end_char
                    for e in doc.ents)
+
+
+def _latest_sector(person, country: str) -> str:
+    rows = [r for r in (person.roles if person else []) if not country or r.country == country]
+    return max(rows, key=lambda r: r.start or dt.date.min).sector if rows else ""
 
 
 def _latest_country(person) -> str:
