@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # How far before a name a title may start ("former U.S. Secretary of State" is 31 characters).
 TITLE_WINDOW = 80
+# News keeps a title for some weeks after a sudden change of office (a deposed or captured head
+# of state is still "President X" in the first reports); only a title used longer after the
+# holder left is a contradiction.
+TITLE_GRACE = dt.timedelta(days=31)
 _YEAR_RE = re.compile(r"\b(19\d\d|20\d\d)\b")
 
 
@@ -74,13 +78,14 @@ def kb_flags(parsed: "ParsedArticle | None", mentions: list[Mention], ref_date: 
         if m.kind != "person" or not m.kb_id:
             continue
         text = _field_text(parsed, article, m.field)
-        before = text[max(0, m.start - TITLE_WINDOW): m.start]
+        name_start = _name_start(kb, text, m)
+        before = text[max(0, name_start - TITLE_WINDOW): name_start]
         match = rx.search(before)
         if match is None:
             continue
-        start = m.start - len(before) + match.start()
+        start = name_start - len(before) + match.start()
         span_text = text[start:m.end]
-        for flag in _check(kb, m, match, ref_date, text, start):
+        for flag in _check(kb, m, text[name_start:m.end], match, ref_date, text, start):
             key = (flag.kind, span_text.lower())
             if key not in seen:
                 seen.add(key)
@@ -88,7 +93,22 @@ def kb_flags(parsed: "ParsedArticle | None", mentions: list[Mention], ref_date: 
     return flags
 
 
-def _check(kb: "KB", m: Mention, match: re.Match[str], date: dt.date, text: str,
+@functools.lru_cache(maxsize=4)
+def _title_prefix_regex(kb: "KB") -> re.Pattern[str]:
+    """A title (with optional qualifiers) at the start of a mention, followed by more words."""
+    phrases = sorted({t.phrase for t in kb.titles if len(t.phrase) > 2}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+    return re.compile(rf".*?\b(?:{alternatives})\b[\s,]+(?=\S)", re.IGNORECASE)
+
+
+def _name_start(kb: "KB", text: str, m: Mention) -> int:
+    """Where the name begins inside a mention that may include its title ("U.S. President
+    Donald Trump", "Secretary of State Marco Rubio")."""
+    match = _title_prefix_regex(kb).match(text, m.start, m.end)
+    return match.end() if match else m.start
+
+
+def _check(kb: "KB", m: Mention, written: str, match: re.Match[str], date: dt.date, text: str,
            start: int) -> list[Flag]:
     pid = m.kb_id.removeprefix("person:")
     person = kb.person(pid)
@@ -108,18 +128,18 @@ def _check(kb: "KB", m: Mention, match: re.Match[str], date: dt.date, text: str,
                         "the text calls him or her a former holder of the office.", field=m.field))
     elif not match.group("former") and not match.group("then") and roles and held_now is None:
         past = [r for r in person.roles if r.role in roles and (not country or r.country == country)
-                and r.end is not None and r.end < date]
+                and r.end is not None and r.end + TITLE_GRACE < date]
         if past and not _about_earlier_year(text, m.start, date):
             last = max(past, key=lambda r: r.end)
             out.append(Flag("role_contradiction", "high", start, m.end, span,
                             f"{person.name} left the office of {last.title} on "
                             f"{last.end.isoformat()}; on {date.isoformat()} the text still gives "
                             "the title as current.", field=m.field))
-    mismatch = _name_mismatch(person, m.text)
+    mismatch = _name_mismatch(person, written)
     if mismatch and (held_now is not None or not roles):
         out.append(Flag("name_mismatch", "medium", start, m.end, span,
                         f"The holder of this office on {date.isoformat()} is {person.name}; "
-                        f"the text names {m.text!r}.", field=m.field))
+                        f"the text names {written!r}.", field=m.field))
     return out
 
 

@@ -72,23 +72,30 @@ def field_texts(article: Article) -> Iterator[tuple[str, str]]:
 
 
 def pattern_flags(article: Article) -> list[Flag]:
+    """Flags of the text patterns. One artefact is one flag: overlapping matches of a kind, and
+    the same words matched again elsewhere (a refusal quoted in a question, a removed copy), are
+    folded into the match on the shortest line, which shows the artefact most plainly."""
     kinds, _ = load_patterns()
     flags: list[Flag] = []
     for kind in kinds:
-        seen: set[str] = set()  # the same artefact in the body and in a removed line is one flag
-        spans: list[tuple[str, int, int]] = []  # overlapping matches of one kind are one flag
+        found = []
         for fname, text in field_texts(article):
             for rx in kind.regexes:
                 for m in rx.finditer(text):
-                    key = m.group(0).strip().lower()
-                    if key in seen or any(f == fname and m.start() < e and s < m.end()
-                                          for f, s, e in spans):
-                        continue
-                    seen.add(key)
-                    spans.append((fname, m.start(), m.end()))
-                    flags.append(Flag(kind.kind, kind.severity, m.start(), m.end(),
-                                      _context(text, m.start(), m.end()), kind.explanation,
-                                      field=fname))
+                    line = _context(text, m.start(), m.end())
+                    found.append((len(line), fname, m.start(), m.end(), line,
+                                  " ".join(m.group(0).lower().split())))
+        found.sort(key=lambda f: f[:3])
+        keys: set[str] = set()
+        spans: list[tuple[str, int, int]] = []
+        for _n, fname, start, end, line, key in found:
+            duplicate = key in keys or any(f == fname and start < e and s < end
+                                           for f, s, e in spans)
+            keys.add(key)
+            spans.append((fname, start, end))
+            if not duplicate:
+                    flags.append(Flag(kind.kind, kind.severity, start, end, line,
+                                  kind.explanation, field=fname))
     return flags
 
 
