@@ -81,6 +81,8 @@ def render_tree(root: etree._Element) -> str:
                 out.add(" ")
             pre_depth += tag == "pre"
             out.add(_flow(el.text, pre_depth))
+            if len(el):
+                _skipped_tails(el[0], out, pre_depth, first=True)
             continue
         if skip_depth:
             skip_depth -= 1
@@ -94,8 +96,18 @@ def render_tree(root: etree._Element) -> str:
             out.add(" ")
         if el is not root:
             out.add(_flow(el.tail, pre_depth))
+            _skipped_tails(el.getnext(), out, pre_depth)
     out.flush()
     return "\n".join(out.lines)
+
+
+def _skipped_tails(el: etree._Element | None, out: _Lines, pre_depth: int,
+                   first: bool = False) -> None:
+    """``iterwalk`` does not visit comments or processing instructions, but the text after
+    them (their tail) is page text: add the tails of a run of them starting at ``el``."""
+    while el is not None and not isinstance(el.tag, str):
+        out.add(_flow(el.tail, pre_depth))
+        el = el.getnext()
 
 
 def _flow(text: str | None, pre_depth: int) -> str | None:
@@ -105,7 +117,10 @@ def _flow(text: str | None, pre_depth: int) -> str | None:
     return text.replace("\n", " ")
 
 
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+
+
 def render_html(html: str | bytes) -> str:
     """Parse ``html`` with lxml and render it (see ``render_tree``)."""
-    root = lxml.html.fromstring(html)
+    root = lxml.html.fromstring(html, parser=_PARSER)
     return render_tree(root)

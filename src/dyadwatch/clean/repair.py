@@ -30,8 +30,8 @@ from dyadwatch.model import Repair
 log = logging.getLogger(__name__)
 
 # Whitespace-delimited tokens that are web or mail addresses: no repair touches them.
-_URLISH_RE = re.compile(r"\S*(?:://|www\.|@)\S*|\S+\.(?:com|org|net|gov|edu|co|io|info|html?|php)"
-                        r"(?:[/?#]\S*)?\b", re.IGNORECASE)
+_URLISH_RE = re.compile(r"(?<!\S)(?=\S*?(?:://|www\.|@|\.(?:com|org|net|gov|edu|co|io|info|html?|php)"
+                        r"\b))\S+", re.IGNORECASE)
 # word.Word -> word. Word: the word before the stop has 2+ lower-case letters (not an initial, not
 # an abbreviation like "p.m."), the next starts a capitalised word.
 _STOP_RE = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z])([.!?][\"”’)]?)(?=[A-Z][a-z])")
@@ -50,6 +50,13 @@ ABBREVIATIONS = frozenset({
     "lt", "sgt", "gov", "sen", "rep", "rev", "jr", "sr", "inc", "ltd", "co", "corp", "fig", "al",
     "a.m", "p.m", "u.s", "u.k", "u.n", "e.u", "ft", "vol", "pp", "ed",
 })
+# UTF-8 read as windows-1252 or latin-1 leaves a lead byte (Â..ô) followed by a continuation
+# byte shown as one of these characters. Text without such a pair has no mojibake for ftfy to
+# fix, and skipping ftfy there saves about 1 ms per article (bench/eval_extraction.py speed).
+_MOJIBAKE_HINT_RE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026"
+                               "\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019"
+                               "\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153"
+                               "\u017e\u0178]")
 _FTFY_CONFIG = {
     "unescape_html": False, "uncurl_quotes": False, "fix_character_width": False,
     "fix_latin_ligatures": False, "fix_line_breaks": False, "normalization": None,
@@ -69,31 +76,41 @@ class _Edit:
 
 
 def _apply(text: str, edits: list[_Edit], repairs: list[Repair]) -> str:
-    """Apply non-overlapping ``edits`` to ``text``; shift the ``start`` of earlier ``repairs``
-    and append one ``Repair`` per edit (start in the new text)."""
+    """Apply non-overlapping ``edits`` to ``text``; move the earlier ``repairs`` to their place
+    in the new text (and refresh their ``after`` when an edit fell inside one), and append one
+    ``Repair`` per edit (start in the new text)."""
     if not edits:
         return text
     edits = sorted(edits, key=lambda e: e.start)
-    ends, shifts, total = [], [], 0
-    pieces, pos, new = [], 0, []
+    pieces, pos, total, new, applied = [], 0, 0, [], []
     for e in edits:
         if e.start < pos:
             continue  # overlapping edit: keep the first
-        pieces.append(text[pos:e.start])
-        new_start = e.start + total
-        pieces.append(e.after)
-        new.append(Repair(kind=e.kind, before=text[e.start:e.end], after=e.after, start=new_start))
+        pieces += [text[pos:e.start], e.after]
+        new.append(Repair(kind=e.kind, before=text[e.start:e.end], after=e.after,
+                          start=e.start + total))
         total += len(e.after) - (e.end - e.start)
-        ends.append(e.end)
-        shifts.append(total)
+        applied.append(e)
         pos = e.end
     pieces.append(text[pos:])
+    out = "".join(pieces)
     for r in repairs:
         if r.start >= 0:
-            k = bisect.bisect_right(ends, r.start)
-            r.start += shifts[k - 1] if k else 0
+            end = r.start + len(r.after)
+            r.start = _moved(r.start, applied, at_end=False)
+            r.after = out[r.start:_moved(end, applied, at_end=True)]
     repairs.extend(new)
-    return "".join(pieces)
+    return out
+
+
+def _moved(pos: int, edits: list[_Edit], at_end: bool) -> int:
+    """Where offset ``pos`` of the old text lands in the new text. An insertion exactly at the
+    end of a span stays outside it."""
+    shift = 0
+    for e in edits:
+        if e.end < pos or (e.end == pos and not (at_end and e.start == e.end)):
+            shift += len(e.after) - (e.end - e.start)
+    return pos + shift
 
 
 def _protected(text: str) -> list[tuple[int, int]]:
@@ -111,7 +128,7 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 def mojibake_edits(text: str) -> list[_Edit]:
     """ftfy's fixes, as edits on ``text`` (diffed line by line to keep them small)."""
-    if text.isascii():
+    if text.isascii() or not _MOJIBAKE_HINT_RE.search(text):
         return []
     import ftfy
 
@@ -224,9 +241,13 @@ def _sentence_starts(text: str) -> Iterable[int]:
 
 @dataclass(slots=True)
 class _Names:
-    multi: dict[str, str]  # lower-cased name -> correct casing (several words)
-    single: dict[str, str]
-    regex: re.Pattern[str] | None
+    """Names keyed by their lower-cased word tuple -> (correct casing, curated?)."""
+
+    table: dict[tuple[str, ...], tuple[str, bool]]
+    prefixes: frozenset[tuple[str, ...]]
+
+
+_NAME_WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 def _data_lines(name: str) -> list[str]:
@@ -281,26 +302,24 @@ def shipped_names() -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=8)
-def _compile_names(names: tuple[str, ...]) -> _Names:
-    stops = _stop_words()
-    guard = casing_guard()
-    multi: dict[str, str] = {}
-    single: dict[str, str] = {}
+def _compile_names(names: tuple[str, ...], curated: frozenset[str]) -> _Names:
+    table: dict[tuple[str, ...], tuple[str, bool]] = {}
     for name in names:
-        name = name.strip()
+        name = " ".join(name.split())
         if not name or not name[0].isupper() or name.isupper():
-            continue  # all-caps acronyms are not mis-cased as lower case words in practice
-        key = name.lower()
-        if " " in name:
-            multi.setdefault(key, name)
-        elif key not in guard and key not in stops and len(key) > 2:
-            single.setdefault(key, name)
-    keys = sorted(list(multi) + list(single), key=len, reverse=True)
-    if not keys:
-        return _Names(multi, single, None)
-    alternation = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys)
-    return _Names(multi, single, re.compile(rf"(?<![\w@/.-])(?:{alternation})(?![\w@-])",
-                                            re.IGNORECASE))
+            continue  # all-caps acronyms are not written in lower case by mistake in practice
+        key = tuple(w.lower() for w in _NAME_WORD_RE.findall(name))
+        if key and " ".join(_NAME_WORD_RE.findall(name)) == name:
+            is_curated = name in curated
+            if key not in table or (is_curated and not table[key][1]):
+                table[key] = (name, is_curated)
+    prefixes = frozenset(k[:n] for k in table for n in range(1, len(k) + 1))
+    return _Names(table, prefixes)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_index() -> _Names:
+    return _compile_names(default_names(), frozenset(shipped_names()))
 
 
 def _stop_words() -> frozenset[str]:
@@ -310,22 +329,73 @@ def _stop_words() -> frozenset[str]:
 
 
 def proper_name_edits(text: str, names: Iterable[str] | None = None) -> list[_Edit]:
-    """Restore the casing of known names written in lower case."""
-    table = _compile_names(tuple(names) if names is not None else default_names())
-    if table.regex is None:
+    """Restore the casing of known names written (partly) in lower case.
+
+    A partly capitalised form ("white House", "latin America") is fixed from any name list. A
+    wholly lower-case form ("washington") only from the curated list (the shipped names, or the
+    ``names`` given), and not when the name is an ordinary word (``casing_guard``, stop words)
+    or made only of ordinary words ("white house" may be a white house): a knowledge base of
+    people and organisations has surnames and names like "Young" or "Civil Defence".
+    """
+    if names is not None:
+        names = tuple(names)
+        index = _compile_names(names, frozenset(names))
+    else:
+        index = _default_index()
+    if not index.table:
         return []
     spans = _protected(text)
-    edits = []
-    for m in table.regex.finditer(text):
-        found = m.group(0)
-        key = " ".join(found.lower().split())
-        if key in table.multi:
-            right = _fix_words(found, table.multi[key], partial_only=_all_common(key))
-        else:
-            right = table.single.get(key) if found.islower() else None
-        if right and right != found and not _inside(m.start(), spans):
-            edits.append(_Edit(m.start(), m.end(), right, "proper_name"))
+    words = list(_NAME_WORD_RE.finditer(text))
+    lows = [m.group(0).lower() for m in words]
+    edits: list[_Edit] = []
+    i = 0
+    while i < len(words):
+        if (lows[i],) not in index.prefixes:  # the common case: no name starts here
+            i += 1
+            continue
+        edit, used = _name_at(text, words, i, index, spans)
+        if edit is not None:
+            edits.append(edit)
+        i += used
     return edits
+
+
+def _name_at(text: str, words: list[re.Match[str]], i: int, index: _Names,
+             spans: list[tuple[int, int]]) -> tuple[_Edit | None, int]:
+    """The longest name starting at word ``i``: (edit or None, words consumed). Grows the word
+    run while it is a prefix of some name, so the cost per word stays near one lookup."""
+    best, key = 0, ()
+    for n in range(1, len(words) - i + 1):
+        if n > 1:
+            gap = text[words[i + n - 2].end():words[i + n - 1].start()]
+            if gap.strip() or "\n" in gap:
+                break  # words of a name are separated by spaces only
+        key = key + (words[i + n - 1].group(0).lower(),)
+        if key not in index.prefixes:
+            break
+        if key in index.table:
+            best = n
+    if not best:
+        return None, 1
+    start, end = words[i].start(), words[i + best - 1].end()
+    found = text[start:end]
+    canonical, curated = index.table[tuple(m.group(0).lower() for m in words[i:i + best])]
+    right = _recase(found, canonical, curated)
+    if right and right != found and not _inside(start, spans) \
+            and not (start and text[start - 1] in "@#/."):
+        return _Edit(start, end, right, "proper_name"), best
+    return None, best
+
+
+def _recase(found: str, right: str, curated: bool) -> str | None:
+    partly = any(c.isupper() for c in found)
+    if not partly:
+        key = found.lower()
+        if not curated or _all_common(key):
+            return None
+        if " " not in key and (key in casing_guard() or len(key) <= 2):
+            return None
+    return _fix_words(found, right)
 
 
 def _all_common(key: str) -> bool:
@@ -345,13 +415,11 @@ _COMMON_NAME_WORDS = frozenset({
 })
 
 
-def _fix_words(found: str, right: str, partial_only: bool) -> str | None:
+def _fix_words(found: str, right: str) -> str | None:
     """Apply ``right``'s casing word by word, only raising lower case to capitals."""
     words = found.split()
     targets = right.split()
     if len(words) != len(targets):
-        return None
-    if partial_only and not any(c.isupper() for c in found):
         return None
     out = []
     for w, t in zip(words, targets):

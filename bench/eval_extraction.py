@@ -1,0 +1,234 @@
+"""Extraction benchmark on the dev pages of ../shared/data/extraction/scrapinghub-dev.
+
+    nice -n 10 .venv/bin/python bench/eval_extraction.py [--folds 5] [--options]
+
+Scores, with the benchmark's own metric (../shared/data/README.md: lower-cased \\w+ tokens,
+4-token shingles, per-page precision and recall averaged over pages, F1 of the two averages):
+
+  (a) plain trafilatura (default options), pages/s
+  (b) trafilatura with the options extract_html uses, pages/s
+  (c) dyadwatch extract_html, pages/s and its speed ratio to (a), measured in the same run
+  (d) whole-page rendered text (clean.render) with no cleaning
+  (e) dyadwatch extract_text on the rendered text, cross-validated: for each of --folds folds
+      the line model is trained (bench/train_boilerplate.train) without that fold's pages
+  (f) the seed page's "Extraction and metadata" checks
+
+``--options`` also scores the trafilatura option sets compared when choosing (b).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(HERE))
+
+SEED = ROOT / ".." / "shared" / "seeds" / "000_031bfc0b6110e641.txt"
+_TOKEN_RE = re.compile(r"\w+")
+OPTION_SETS = {
+    "default": {},
+    "favor_precision": {"favor_precision": True},
+    "favor_recall": {"favor_recall": True},
+    "fast": {"fast": True},
+    "no_comments": {"include_comments": False},
+    "precision+no_comments": {"favor_precision": True, "include_comments": False},
+    "fast+no_comments": {"fast": True, "include_comments": False},
+    "fast+no_comments+no_tables": {"fast": True, "include_comments": False,
+                                   "include_tables": False},
+}
+
+
+# --------------------------------------------------------------------------------------------
+# the metric
+
+
+def shingles(text: str | None) -> set[tuple[str, ...]]:
+    w = _TOKEN_RE.findall((text or "").lower())
+    return {tuple(w[i:i + 4]) for i in range(len(w) - 3)}
+
+
+def score(preds: Sequence[str | None], truths: Sequence[str]) -> dict[str, float]:
+    """Mean per-page precision and recall of 4-token shingles, and their harmonic mean. An empty
+    prediction scores 0 precision and 0 recall."""
+    p_sum = r_sum = 0.0
+    for pred, truth in zip(preds, truths, strict=True):
+        p, t = shingles(pred), shingles(truth)
+        if p and t:
+            common = len(p & t)
+            p_sum += common / len(p)
+            r_sum += common / len(t)
+    n = len(truths)
+    prec, rec = p_sum / n, r_sum / n
+    return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+
+
+# --------------------------------------------------------------------------------------------
+# runs
+
+
+def timed(fn: Callable, items: Sequence) -> tuple[list, float]:
+    fn(items[0])  # warm-up: lazy imports, langdetect profiles, model files
+    t0 = time.perf_counter()
+    out = [fn(x) for x in items]
+    return out, len(items) / (time.perf_counter() - t0)
+
+
+def run_trafilatura(pages, kwargs) -> tuple[list, float]:
+    import trafilatura
+
+    return timed(lambda p: trafilatura.extract(p.html, url=p.url, **kwargs), pages)
+
+
+def run_extract_html(pages) -> tuple[list, float]:
+    from dyadwatch.errors import DyadwatchError
+    from dyadwatch.ingest.html import extract_html
+    from dyadwatch.ingest.text import warm_up
+    from dyadwatch.model import Document
+
+    warm_up()  # one-time loading of language profiles and the line model, not per page
+    def one(p):
+        try:
+            return extract_html(Document(source=p.id, content=p.html, url=p.url)).text
+        except DyadwatchError:
+            return ""
+
+    return timed(one, pages)
+
+
+def run_text_cv(pages, folds: int) -> list[str]:
+    """extract_text on each page's rendered text, with a line model trained without its fold."""
+    import train_boilerplate as tb
+    from dyadwatch.clean.boilerplate import LineModel
+    from dyadwatch.errors import DyadwatchError
+    from dyadwatch.ingest.text import extract_text
+    from dyadwatch.model import Document
+
+    out: dict[str, str] = {}
+    for k in range(folds):
+        train = [p for i, p in enumerate(pages) if i % folds != k]
+        model = LineModel.from_dict(tb.train(train))
+        for i, p in enumerate(pages):
+            if i % folds != k:
+                continue
+            doc = Document(source=p.id, content="\n".join(p.lines).encode("utf-8"), url=p.url)
+            try:
+                out[p.id] = extract_text(doc, model=model).text
+            except DyadwatchError:
+                out[p.id] = ""
+        print(f"  fold {k + 1}/{folds} done", file=sys.stderr, flush=True)
+    return [out[p.id] for p in pages]
+
+
+# --------------------------------------------------------------------------------------------
+# the seed
+
+
+def seed_checks() -> list[tuple[str, bool]]:
+    """Every item under "Extraction and metadata" of the seed's expected file."""
+    from dyadwatch.ingest.text import extract_text
+    from dyadwatch.model import Document
+
+    if not SEED.exists():
+        return []
+    a = extract_text(Document(source=str(SEED), content=SEED.read_bytes()))
+    reasons = {r.reason for r in a.removed}
+    removed = " ".join(r.text for r in a.removed)
+    repaired = {r.after for r in a.repairs}
+    table = a.tables[0] if a.tables else None
+    checks = [
+        ("title", a.title == "Petro and Trump Hold First Phone Call as US Threatens Military "
+                             "Action in Colombia"),
+        ("subtitle kept, not body", a.subtitle.startswith("Petro and Trump Speak by Phone")
+         and a.subtitle not in a.text),
+        ("section", a.section == "world"),
+        ("author", a.author == "Omar El Sayed"),
+        ("author_role", a.author_role == "World Editor"),
+        ("dateline", a.dateline == "Bogotá"),
+        ("photographer credit", any(c.role == "photographer" and c.name == "Sergio Acero"
+                                    for c in a.credits)),
+        ("agency credit", any(c.role == "agency" and c.name == "Reuters" for c in a.credits)),
+        ("caption not body", any(c.startswith("Supporters rally") for c in a.captions)
+         and "Supporters rally" not in a.text),
+        ("Key Facts table", table is not None and table.header == ["Aspect", "Details"]
+         and len(table.rows) == 7 and "Key Facts" not in a.text),
+        ("removals with reasons", {"breadcrumb", "byline", "share_prompt", "related_links",
+                                   "chatbot_text", "comment_form", "adblock"} <= reasons),
+        ("furniture out of body", all(s not in a.text for s in (
+            "Share your thoughts", "Further reading", "sorry, but I can", "You may also like",
+            "Leave a Comment", "Akismet", "Adblock", "AdBlocker"))
+         and "Akismet" in removed),
+        ("reader questions removed", "What concrete steps would you prioritize" not in a.text),
+        ("spacing repairs", {"rhetoric. Petro", "U.S. military", "conversation, while",
+                             "tense. While"} <= repaired
+         and "Drugs policy, regional security, and other bilateral disagreements"
+         in (table.rows[3][1] if table and len(table.rows) > 3 else "")),
+        ("proper-name repairs", {"White House", "Washington", "Latin America"} <= repaired),
+        ("sentence-start casing", "The exchange was confirmed" in a.text
+         and "Background remains tense" in a.text),
+        ("no publication date", a.published is None and a.published_source == ""),
+    ]
+    return checks
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _row(name: str, s: dict[str, float], speed: float | None = None, note: str = "") -> str:
+    sp = f"{speed:.1f}" if speed else ""
+    return f"| {name} | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | {sp} | {note} |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--options", action="store_true", help="also score trafilatura option sets")
+    args = ap.parse_args(argv)
+    import logging
+
+    logging.disable(logging.WARNING)  # trafilatura logs every page it finds odd
+    import train_boilerplate as tb
+    from dyadwatch.ingest.html import TRAFILATURA_OPTIONS
+
+    pages = tb.load_pages()
+    truths = [p.truth for p in pages]
+    lines = ["| run | precision | recall | F1 | pages/s | note |", "|---|---|---|---|---|---|"]
+    plain, plain_speed = run_trafilatura(pages, {})
+    lines.append(_row("(a) trafilatura, default options", score(plain, truths), plain_speed))
+    chosen_kw = {k: v for k, v in TRAFILATURA_OPTIONS.items()}
+    chosen, chosen_speed = run_trafilatura(pages, chosen_kw)
+    lines.append(_row("(b) trafilatura, chosen options", score(chosen, truths), chosen_speed,
+                      ", ".join(f"{k}={v}" for k, v in chosen_kw.items())))
+    ours, ours_speed = run_extract_html(pages)
+    lines.append(_row("(c) dyadwatch extract_html", score(ours, truths), ours_speed,
+                      f"speed ratio to (a): {ours_speed / plain_speed:.2f}"))
+    if args.options:
+        for name, kw in OPTION_SETS.items():
+            out, speed = run_trafilatura(pages, kw)
+            lines.append(_row(f"trafilatura {name}", score(out, truths), speed))
+    lines.append(_row("(d) whole-page rendered text, no cleaning",
+                      score(["\n".join(p.lines) for p in pages], truths)))
+    cv = run_text_cv(pages, args.folds)
+    lines.append(_row(f"(e) dyadwatch extract_text on rendered text, {args.folds}-fold CV",
+                      score(cv, truths), None, "line model trained without the page's fold"))
+    print(f"pages: {len(pages)}; machine: {platform.machine()}, "
+          f"{__import__('os').cpu_count()} cores; python {platform.python_version()}")
+    print("\n".join(lines))
+    checks = seed_checks()
+    if checks:
+        ok = sum(c[1] for c in checks)
+        print(f"\n(f) seed checks: {ok}/{len(checks)} pass")
+        for name, passed in checks:
+            print(f"- [{'x' if passed else ' '}] {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
