@@ -90,6 +90,9 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": False,
     "favor_recall": False,
 }
+# Fewer words than this from trafilatura is a menu or a label, not an article: the line model
+# gets a second look at the whole page instead.
+MIN_WORDS = 5
 # htmldate: the original publication date, not the last modification; no "extensive" search of
 # the page text (it costs 2 ms a page and finds dates of events as often as publication dates).
 DATE_PARAMS: dict[str, Any] = {"original_date": True, "extensive_search": False}
@@ -117,7 +120,7 @@ def extract_html(doc: Document, options: Options | None = None, *,
     section = read_section(root, doc.url, probe=doc.content)
     meta = read_metadata(root, doc.url)
     result = _trafilatura(root, doc.url, trafilatura_options or TRAFILATURA_OPTIONS)
-    if result is None or not (result.text or "").strip():
+    if result is None or len((result.text or "").split()) < MIN_WORDS:
         log.info("%s: trafilatura found no main text; falling back to the line model",
                  doc.source)
         return _fallback(root, doc, figures, section)
