@@ -13,7 +13,8 @@ Scores, with the benchmark's own metric (../shared/data/README.md: lower-cased \
       the line model is trained (bench/train_boilerplate.train) without that fold's pages
   (f) the seed page's "Extraction and metadata" checks
 
-``--options`` also scores the trafilatura option sets compared when choosing (b).
+``--options`` also scores the trafilatura option sets compared when choosing (b); ``--post``
+scores running the (cross-validated) line model over trafilatura's output, tried and rejected.
 """
 
 from __future__ import annotations
@@ -127,6 +128,38 @@ def run_text_cv(pages, folds: int) -> list[str]:
     return [out[p.id] for p in pages]
 
 
+def run_post_cv(pages, folds: int, kwargs: dict) -> dict[str, list[str]]:
+    """trafilatura's output filtered by the line model (trained without the page's fold): every
+    line below a cut, or only leading and trailing lines below it."""
+    import trafilatura
+
+    import train_boilerplate as tb
+    from dyadwatch.clean import boilerplate as bp
+
+    outs = [trafilatura.extract(p.html, url=p.url, **kwargs) or "" for p in pages]
+    probs: dict[int, tuple[list[str], list[float]]] = {}
+    for k in range(folds):
+        model = bp.LineModel.from_dict(tb.train([p for i, p in enumerate(pages) if i % folds != k]))
+        for i in range(k, len(pages), folds):
+            lines, _ = bp.split_lines(outs[i])
+            probs[i] = (lines, list(model.predict(lines)))
+    runs: dict[str, list[str]] = {}
+    for cut in (0.05, 0.2):
+        runs[f"all lines, cut {cut}"] = [
+            "\n".join(l for l, q in zip(*probs[i]) if q >= cut) or outs[i] for i in range(len(pages))]
+        edge = []
+        for i in range(len(pages)):
+            lines, q = probs[i]
+            a, b = 0, len(lines)
+            while a < b and q[a] < cut:
+                a += 1
+            while b > a and q[b - 1] < cut:
+                b -= 1
+            edge.append("\n".join(lines[a:b]) or outs[i])
+        runs[f"edges only, cut {cut}"] = edge
+    return runs
+
+
 # --------------------------------------------------------------------------------------------
 # the seed
 
@@ -190,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--options", action="store_true", help="also score trafilatura option sets")
+    ap.add_argument("--post", action="store_true",
+                    help="also score the line model run over trafilatura's output")
     args = ap.parse_args(argv)
     import logging
 
@@ -213,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, kw in OPTION_SETS.items():
             out, speed = run_trafilatura(pages, kw)
             lines.append(_row(f"trafilatura {name}", score(out, truths), speed))
+    if args.post:
+        for name, out in run_post_cv(pages, args.folds, chosen_kw).items():
+            lines.append(_row(f"(b) + line model on its output, {name}", score(out, truths),
+                              None, f"{args.folds}-fold CV"))
     lines.append(_row("(d) whole-page rendered text, no cleaning",
                       score(["\n".join(p.lines) for p in pages], truths)))
     cv = run_text_cv(pages, args.folds)
