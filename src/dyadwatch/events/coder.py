@@ -217,13 +217,14 @@ class EventCoder:
         evidence = Evidence(sentence=sent.index, start=sent.start + (len(sent.text) - len(sent.text.lstrip())),
                             end=sent.start + len(sent.text.rstrip()), text=sent.text.strip(), field=sent.field)
         trigger = f"{f.cue.text} {f.trigger.text}" if f.cue is not None and f.cue.i < f.trigger.i else f.trigger.text
+        depth = clause_depth(f.cue if f.cue is not None and f.cue.pos_ != "AUX" else f.trigger)
         out: list[Event] = []
         for a, r in self._pairs(f):
-            actor, recipient, sides = self._refs(a, r, entry.type, location, ctx)
+            actor, recipient, sides = self._refs(a, r, entry.type, location, ctx, sm)
             e = Event(type=entry.type, actor=actor, recipient=recipient, evidence=evidence, mode=entry.mode,
                       context=list(entry.context), cameo=f.code, quad_class=ont.quad_class(f.code),
                       intensity=ont.intensity(entry.type, entry.mode), status=f.status,
-                      confidence=self._confidence(f, sides), date=date, date_text=date_text,
+                      confidence=self._confidence(f, sides, depth), date=date, date_text=date_text,
                       date_precision=precision, location=location, trigger=trigger,
                       mentions=[evidence])
             out.append(e)
@@ -251,22 +252,58 @@ class EventCoder:
         return [(a, r) for a in (actors or [None]) for r in (recips or [None])]
 
     def _refs(self, a: Party | None, r: Party | None, etype: str, location: Location | None,
-              ctx: _Context) -> tuple[ActorRef, ActorRef, _Sides]:
+              ctx: _Context, sm: SentenceMentions) -> tuple[ActorRef, ActorRef, _Sides]:
         sides = _Sides(actor=self._how(a), recipient=self._how(r))
         actor = a.mention.actor() if a is not None and a.mention is not None else ActorRef(text=a.text if a else "")
         recipient = r.mention.actor() if r is not None and r.mention is not None else ActorRef(text=r.text if r else "")
-        if etype == "PROTEST" and actor.text and not actor.country:
-            place = location or ctx.home
-            if place is not None and place.country:  # a crowd is coded by where it gathers
+        if actor.text and not actor.country and a is not None and self._group(a, sm):
+            place = self._party_place(a, sm) or location or self._sentence_place(sm) or \
+                (ctx.home if etype == "PROTEST" else None)
+            if place is not None and place.country:  # a crowd, rebels, "the government": coded by where
                 actor.country = place.country
-                actor.sector = actor.sector or self.settings["group_sector"]
+                actor.sector = actor.sector or (self.settings["group_sector"] if etype == "PROTEST" else "")
                 actor.code = actor.country + actor.sector
                 sides.actor = "group"
+        if recipient.text and not recipient.country and r is not None:
+            place = self._party_place(r, sm) or location or self._sentence_place(sm)
+            if place is not None and place.country:  # "refugees in Liberia", "a camp for Congolese refugees"
+                recipient.country = place.country
+                recipient.code = place.country + recipient.sector
+                sides.recipient = "group"
         if (not recipient.text and not recipient.country and location is not None and location.country
-                and location.country != actor.country and etype in self.settings["location_recipient_types"]):
+                and etype in self.settings["location_recipient_types"]):
+            # CAMEO codes the place of a one-sided action as its target ("lifted the curfew in
+            # Montenegro", "arrived in Amman"); a domestic action targets the actor's own country
             recipient = ActorRef(text=location.text, country=location.country, code=location.country)
             sides.recipient = "location"
         return actor, recipient, sides
+
+    def _sentence_place(self, sm: SentenceMentions) -> Location | None:
+        """The first place written after "in"/"at" anywhere in the sentence."""
+        for tok in sm.span:
+            if tok.dep_ == "prep" and tok.lower_ in LOCATIVE_PREPS:
+                for pobj in (g for g in tok.children if g.dep_ == "pobj"):
+                    place = self._place_of(pobj, sm)
+                    if place is not None and place.country:
+                        return place
+        return None
+
+    def _group(self, p: Party, sm: SentenceMentions) -> bool:
+        """An unresolved party named by a group word ("protesters", "rebels", "the government")."""
+        if p.mention is not None and p.mention.kind in ("agent", "group") and not p.mention.kb_id:
+            return True
+        if p.token_i < 0:
+            return False
+        return lemma(sm_token(sm, p)) in self.lex.cues.group_nouns
+
+    def _party_place(self, p: Party, sm: SentenceMentions) -> Location | None:
+        """A place written in the party's own phrase: "Rebels in the Ivory Coast", "Demonstrators in Baghdad"."""
+        if p.token_i < 0:
+            return None
+        m = sm.phrase_country(sm_token(sm, p))
+        if m is None:
+            return None
+        return self._locate(m.text) if m.kind in ("country", "capital", "place") else Location(text=m.text, country=m.country)
 
     @staticmethod
     def _how(p: Party | None) -> str:
@@ -276,8 +313,9 @@ class EventCoder:
             return "pronoun" if p.how == "pronoun" else "resolved"
         return "unresolved"
 
-    def _confidence(self, f: Frame, sides: _Sides) -> float:
+    def _confidence(self, f: Frame, sides: _Sides, depth: int = 0) -> float:
         c = f.weight * self._actor_f[sides.actor] * self._recip_f[sides.recipient] * self._path_f.get(f.path, 1.0)
+        c *= max(self.settings["confidence"]["clause_floor"], self.settings["confidence"]["clause_factor"] ** depth)
         return round(max(self.settings["confidence"]["min_confidence"], min(0.99, c)), 3)
 
     # ------------------------------------------------------------------ dates and places
@@ -327,7 +365,8 @@ class EventCoder:
         return None
 
     def _place_of(self, pobj: "Token", sm: SentenceMentions) -> Location | None:
-        for m in sm.in_phrase(pobj):
+        m = sm.phrase_place(pobj)  # "the capital city of Algiers"
+        for m in ([m] if m is not None else []):
             if m.country:
                 loc = self._locate(m.text)
                 if loc is not None and loc.country:
@@ -342,10 +381,19 @@ class EventCoder:
 
     def _fill_from_dyad(self, events: list[Event], ctx: _Context) -> None:
         """An implicit side (no words in the sentence name it) takes the other country of the
-        article's main pair, at a lower confidence. Unresolved words are never replaced."""
-        if ctx.dyad is None:
-            return
-        a, b = ctx.dyad
+        article's main pair, at a lower confidence; unresolved words are never replaced. A protest
+        left without a target then addresses its own country's authorities."""
+        if ctx.dyad is not None:
+            self._dyad_sides(events, ctx.dyad)
+        ratio_r = self._recip_f["inferred"] / self._recip_f["none"]
+        for e in events:
+            if e.type == "PROTEST" and not e.recipient.country and not e.recipient.text and e.actor.country:
+                # a protest with no named target addresses the authorities where it happens
+                e.recipient = ActorRef(country=e.actor.country, code=e.actor.country)
+                e.confidence = round(min(0.99, e.confidence * ratio_r), 3)
+
+    def _dyad_sides(self, events: list[Event], dyad: tuple[str, str]) -> None:
+        a, b = dyad
         other = {a: b, b: a}
         cfg = self.settings["dyad_fill"]
         ratio_a = self._actor_f["inferred"] / self._actor_f["none"]
@@ -358,6 +406,27 @@ class EventCoder:
                     and e.actor.country in other):
                 e.recipient = ActorRef(country=other[e.actor.country], code=other[e.actor.country])
                 e.confidence = round(min(0.99, e.confidence * ratio_r), 3)
+
+
+# Dependencies that open a clause or a phrase below the one they hang from.
+EMBEDDING = frozenset({"ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "pobj", "csubj", "parataxis"})
+
+
+def clause_depth(tok: "Token") -> int:
+    """How many clauses or phrases down from the sentence root a token sits: the main event of a
+    sentence is its root clause's ("condemned the attack" is a condemnation first)."""
+    depth, t = 0, tok
+    for _ in range(12):
+        if t.head is t:
+            break
+        if t.dep_ in EMBEDDING:
+            depth += 1
+        t = t.head
+    return depth
+
+
+def sm_token(sm: SentenceMentions, p: Party) -> "Token":
+    return sm.doc[p.token_i]
 
 
 @functools.lru_cache(maxsize=1)

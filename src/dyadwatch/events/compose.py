@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Token
 
 VIOLENT_ROOTS = ("18", "19", "20")
+# Types whose announced intent CAMEO codes as a threat (13x) rather than an offer (03x).
+HOSTILE_TYPES = frozenset({"ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT"})
 # Roots of verbal evaluations: a passive without agent under "said" is the speaker's evaluation
 # ("Trump said Petro's tone was appreciated" -> Trump praises Petro).
 EVALUATIVE_ROOTS = ("05", "11")
@@ -41,8 +43,8 @@ def build_frames(b: FrameBuilder) -> list[Frame]:
     consumed = _consumed(b, plans, triggers)
     frames: list[Frame] = []
     for tok, kind, entry, cue in plans:
-        if tok.i in consumed:
-            continue
+        if tok.i in consumed or not b.lex.ontology.is_event_code(entry.code):
+            continue  # consumed by another trigger, or a statement ("rejected the accusations")
         if kind == "noun" and cue is None and not _noun_stands(b, tok, entry, triggers):
             continue
         frame = _frame(b, tok, kind, entry, cue)
@@ -56,10 +58,17 @@ def _consumed(b: FrameBuilder, plans, triggers: set[int]) -> set[int]:
     for tok, kind, entry, cue in plans:
         if cue is not None and cue.cls not in ("allege", "negate") and cue.token.i in triggers and cue.token.i != tok.i:
             out.add(cue.token.i)
+        if cue is not None and cue.token.pos_ in ("NOUN", "PROPN") and cue.token.dep_ in ("dobj", "nsubjpass", "pobj") \
+                and _governor(cue.token).i in triggers:
+            out.add(tok.i)  # "rejected a U.S. request to interrogate ...": the outer verb's event
         if kind == "verb" and entry.obj:
             preps = frozenset(p.split(":", 1)[-1] for p in entry.prep)
             out.update(o.i for o in b.objects(tok, preps) if o.i != tok.i and b._lemma_in(o, entry.obj))
     return out
+
+
+def _governor(noun: "Token") -> "Token":
+    return noun.head.head if noun.dep_ == "pobj" else noun.head
 
 
 def _own_parties(b: FrameBuilder, tok: "Token") -> bool:
@@ -107,11 +116,17 @@ def _frame(b: FrameBuilder, tok: "Token", kind: str, entry: Entry, cue: Cue | No
     code, status, cls = entry.code, b.status(tok, cue), ""
     if cue is not None and cue.cls in ("intend", "threat", "request", "reject"):
         cls = cue.cls
-        if cls == "intend" and ont.quad_class(code) in (3, 4):
+        outer = b.governing_cue(cue.token) if cue.token.pos_ != "AUX" else None
+        if outer is not None and outer.cls == "reject" and cls in ("intend", "request"):
+            cls, cue = "reject", outer  # "refused to commit to any assistance"
+        if cls == "intend" and ont.type_of(code) in HOSTILE_TYPES:
             cls, status = "threat", "threatened"  # CAMEO: hostile intent is a threat
+        elif cls == "intend" and ont.type_of(code) == "REQUEST":
+            cls = ""  # "will ask X to": the request, intended
         if cue.aux and b._negated(tok):
             cls, status = "reject", "actual"  # "will not accept" is a refusal
-        code = _compose(b, cls, code)
+        if cls:
+            code = _compose(b, cls, code)
         if cls in ("request", "reject") and status not in ("negated", "hypothetical"):
             status = "actual"
     frame = Frame(trigger=tok, kind=kind, code=code, weight=entry.weight, status=status,
@@ -146,7 +161,9 @@ def _parties(b: FrameBuilder, f: Frame, tok: "Token", kind: str, entry: Entry, c
     recipients: list[Party] = []
     for r in rec_toks:
         for p in b.party(r, exclude=exclude):
-            if p.mention is not None and all(p.key() != a.key() and not _same_country(a, p) for a in f.actors):
+            if p.mention is None and not _group_like(b, p):
+                continue  # "the decision", "drug policy": not a party
+            if all(p.key() != a.key() and not _same_country(a, p) for a in f.actors):
                 recipients.append(p)
     if not recipients and b.headline and not entry.patient_subject:
         avoid = {p.token_i for p in f.actors}
@@ -159,6 +176,9 @@ def _parties(b: FrameBuilder, f: Frame, tok: "Token", kind: str, entry: Entry, c
 
 
 def _actor_token(b: FrameBuilder, tok: "Token", kind: str, cue: Cue | None, cls: str) -> "Token | None":
+    if cue is not None and cls == "request" and cue.aux:
+        speaker = b._reported(tok)  # "Russia said Sudan must return ...": Russia asks
+        return b.subject(speaker) if speaker is not None else None
     if cue is not None and cls and cue.token.pos_ != "AUX" and not cue.aux:
         g = cue.token
         if g.pos_ in ("NOUN", "PROPN"):
@@ -186,6 +206,9 @@ def _noun_actor(b: FrameBuilder, tok: "Token") -> "Token | None":
 
 def _recipient_tokens(b: FrameBuilder, tok: "Token", kind: str, entry: Entry, cue: Cue | None, cls: str) -> list["Token"]:
     out = b.recipient_tokens(tok, entry, kind)
+    if cue is not None and cls == "request" and cue.aux:
+        subj = b.subject(tok)
+        return ([subj] if subj is not None else []) + out
     if cue is not None and cls and cue.token.pos_ != "AUX":
         g = cue.token
         cue_objs = [c for c in g.children if c.dep_ in ("dobj", "dative") and c.i != tok.i
@@ -266,16 +289,30 @@ def _violent_context(b: FrameBuilder, f: Frame) -> bool:
 
 def _political(b: FrameBuilder, f: Frame, kind: str) -> bool:
     """At least one party is a resolved or named political actor; protests by groups count."""
+    violent = f.code[:2] in VIOLENT_ROOTS or f.code[:2] == "17"
     for p in f.actors + f.recipients:
-        if p.mention is not None and is_actor_mention(p.mention):
+        if p.mention is not None and (is_actor_mention(p.mention) or p.mention.kind in ("group", "org")):
             return True
+        if p.mention is not None and p.mention.kind == "person" and not violent:
+            return True  # a named person the KB does not know, in a verbal or diplomatic event
         if p.mention is None and p.token_i >= 0:
             tok = b.span.doc[p.token_i]
             if tok.ent_type_ in ("ORG", "NORP", "GPE") or (tok.pos_ == "PROPN" and tok.ent_type_ != "PERSON"):
                 return True
+            if tok.ent_type_ == "PERSON" and not violent:
+                return True
     if b.lex.ontology.type_of(f.code) == "PROTEST" and f.actors:
         return True
     return False
+
+
+def _group_like(b: FrameBuilder, p: Party) -> bool:
+    """An unresolved phrase that names people ("refugees", "villagers") or whose complements name
+    a country ("a camp for Congolese refugees")."""
+    if p.token_i < 0:
+        return False
+    tok = b.span.doc[p.token_i]
+    return lemma(tok) in b.cues.group_nouns or b.sm.phrase_country(tok) is not None
 
 
 def _same_country(actor: Party, recipient: Party) -> bool:

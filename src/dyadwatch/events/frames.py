@@ -390,6 +390,10 @@ class FrameBuilder:
             for c in tok.children:
                 if c.dep_ in ("dobj", "dative", "oprd"):
                     out.append(c)
+                    # "lifted sanctions on Iran", "boycott contact with the United States"
+                    for p in c.children:
+                        if p.dep_ == "prep" and p.lower_ in ("on", "against", "with", "to", "toward", "towards", "from", "by"):
+                            out.extend(g for g in p.children if g.dep_ == "pobj")
             preps = RECIPIENT_PREPS
         else:
             preps = NOUN_RECIPIENT_PREPS
@@ -401,6 +405,15 @@ class FrameBuilder:
         for c in tok.children:
             if c.dep_ in ("prep", "dative") and c.lower_ in preps and c.lower_ not in skip:
                 out.extend(g for g in c.children if g.dep_ == "pobj")
+        if kind == "verb" and not out:
+            for c in tok.children:
+                if c.dep_ == "ccomp":  # "demanded that the US cancel ...": the US
+                    out.extend(g for g in c.children if g.dep_ in ("nsubj", "nsubjpass"))
+                if c.dep_ == "xcomp":  # "threatened to resume attacks in Israel"
+                    out.extend(g for g in c.children if g.dep_ in ("dobj",))
+                    for p in c.children:
+                        if p.dep_ == "prep" and p.lower_ in ("with", "against", "on", "to", "toward", "towards"):
+                            out.extend(g for g in p.children if g.dep_ == "pobj")
         if kind == "noun" and not out and tok.dep_ == "dobj":
             # "imposed sanctions on Iran": the preposition hangs from the verb
             for c in tok.head.children:

@@ -103,8 +103,8 @@ def _read(path: Path, schema_path: Path) -> dict:
 
 def _entry(raw: dict, sets: dict[str, list[str]], ontology: Ontology, where: str) -> Entry:
     code = raw["code"]
-    if ontology.lookup(code) is None or not ontology.is_event_code(code):
-        raise KBError(f"code {code} is not an event code of the ontology", file=str(TRIGGERS_FILE), field=where)
+    if ontology.lookup(code) is None or ontology.lookup(code).code[:2] not in ontology.quad_by_root:
+        raise KBError(f"code {code} is not a CAMEO code of the ontology", file=str(TRIGGERS_FILE), field=where)
     obj = raw.get("obj", [])
     if isinstance(obj, str):
         if obj[1:] not in sets:

@@ -23,6 +23,7 @@ CLAUSAL = frozenset({"relcl", "acl", "ccomp", "advcl", "xcomp", "parataxis", "cs
 PERSON_PRONOUNS = frozenset({"he", "him", "his", "she", "her", "hers", "himself", "herself"})
 THING_PRONOUNS = frozenset({"it", "its", "itself", "they", "them", "their", "theirs", "themselves"})
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "you", "your"})
+PLACE_KINDS = frozenset({"country", "capital", "place", "city", "region", "province"})
 
 
 def has_country(m: Mention) -> bool:
@@ -77,6 +78,8 @@ class SentenceMentions:
     """Token -> mention for one sentence. ``offset`` turns token.idx into the field offset."""
 
     def __init__(self, span: "Span", offset: int, fm: FieldMentions):
+        self.span = span
+        self.doc = span.doc
         self.offset = offset
         self.fm = fm
         self.by_token: dict[int, Mention] = {}
@@ -109,6 +112,28 @@ class SentenceMentions:
             stack.extend(c for c in tok.children if c.dep_ not in CLAUSAL)
         found.sort(key=lambda x: x[0])
         return [m for _d, m in found]
+
+    def phrase_place(self, head: "Token", depth: int = 1) -> Mention | None:
+        """Like ``phrase_country`` but only places (countries, capitals, cities): "the capital city
+        of Algiers" -> Algiers; "support of Petro" is no place."""
+        m = self.phrase_country(head, depth, places_only=True)
+        return m
+
+    def phrase_country(self, head: "Token", depth: int = 2, places_only: bool = False) -> Mention | None:
+        """A country-bearing mention in the phrase of ``head`` or in its of/for/from/in
+        complements: "supporters of Ahmed Ben Bella" -> DZA, "a camp for Congolese refugees" -> COD."""
+        for m in self.in_phrase(head):
+            if m.country and (not places_only or m.kind in PLACE_KINDS):
+                return m
+        if depth <= 0:
+            return None
+        for c in head.children:
+            if c.dep_ == "prep" and c.lower_ in ("of", "for", "from", "in", "at"):
+                for pobj in (g for g in c.children if g.dep_ == "pobj"):
+                    m = self.phrase_country(pobj, depth - 1, places_only)
+                    if m is not None:
+                        return m
+        return None
 
     def pronoun(self, tok: "Token", exclude: Iterable[Mention] = ()) -> Mention | None:
         """The antecedent of a third-person pronoun: the nearest earlier mention of a person
