@@ -68,7 +68,8 @@ def score(preds: Sequence[str | None], truths: Sequence[str]) -> dict[str, float
             r_sum += common / len(t)
     n = len(truths)
     prec, rec = p_sum / n, r_sum / n
-    return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"precision": prec, "recall": rec, "f1": f1}
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def run_extract_html(pages) -> tuple[list, float]:
     return timed(one, pages)
 
 
-def run_text_cv(pages, folds: int) -> list[str]:
+def run_text_cv(pages, folds: int, hidden: tuple[int, int] | None = None) -> list[str]:
     """extract_text on each page's rendered text, with a line model trained without its fold."""
     import train_boilerplate as tb
     from dyadwatch.clean.boilerplate import LineModel
@@ -115,7 +116,7 @@ def run_text_cv(pages, folds: int) -> list[str]:
     out: dict[str, str] = {}
     for k in range(folds):
         train = [p for i, p in enumerate(pages) if i % folds != k]
-        model = LineModel.from_dict(tb.train(train))
+        model = LineModel.from_dict(tb.train(train, hidden or tb.HIDDEN))
         for i, p in enumerate(pages):
             if i % folds != k:
                 continue
@@ -146,7 +147,8 @@ def run_post_cv(pages, folds: int, kwargs: dict) -> dict[str, list[str]]:
     runs: dict[str, list[str]] = {}
     for cut in (0.05, 0.2):
         runs[f"all lines, cut {cut}"] = [
-            "\n".join(l for l, q in zip(*probs[i]) if q >= cut) or outs[i] for i in range(len(pages))]
+            "\n".join(line for line, q in zip(*probs[i]) if q >= cut) or outs[i]
+            for i in range(len(pages))]
         edge = []
         for i in range(len(pages)):
             lines, q = probs[i]
@@ -214,6 +216,20 @@ def seed_checks() -> list[tuple[str, bool]]:
 # --------------------------------------------------------------------------------------------
 
 
+def html_rows(pages, truths, chosen_kw: dict) -> list[str]:
+    """(a), (b) and (c), timed in the same process one after the other."""
+    plain, plain_speed = run_trafilatura(pages, {})
+    chosen, chosen_speed = run_trafilatura(pages, chosen_kw)
+    ours, ours_speed = run_extract_html(pages)
+    return [
+        _row("(a) trafilatura, default options", score(plain, truths), plain_speed),
+        _row("(b) trafilatura, chosen options", score(chosen, truths), chosen_speed,
+             ", ".join(f"{k}={v}" for k, v in chosen_kw.items())),
+        _row("(c) dyadwatch extract_html", score(ours, truths), ours_speed,
+             f"speed ratio to (a): {ours_speed / plain_speed:.2f}"),
+    ]
+
+
 def _row(name: str, s: dict[str, float], speed: float | None = None, note: str = "") -> str:
     sp = f"{speed:.1f}" if speed else ""
     return f"| {name} | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | {sp} | {note} |"
@@ -223,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--options", action="store_true", help="also score trafilatura option sets")
+    ap.add_argument("--hidden", default="",
+                    help="hidden units of the line model's two stages for (e), e.g. 16,0 "
+                         "(default: bench/train_boilerplate.HIDDEN)")
+    ap.add_argument("--only-text", action="store_true", help="run only (d), (e) and (f)")
     ap.add_argument("--post", action="store_true",
                     help="also score the line model run over trafilatura's output")
     args = ap.parse_args(argv)
@@ -235,15 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     pages = tb.load_pages()
     truths = [p.truth for p in pages]
     lines = ["| run | precision | recall | F1 | pages/s | note |", "|---|---|---|---|---|---|"]
-    plain, plain_speed = run_trafilatura(pages, {})
-    lines.append(_row("(a) trafilatura, default options", score(plain, truths), plain_speed))
-    chosen_kw = {k: v for k, v in TRAFILATURA_OPTIONS.items()}
-    chosen, chosen_speed = run_trafilatura(pages, chosen_kw)
-    lines.append(_row("(b) trafilatura, chosen options", score(chosen, truths), chosen_speed,
-                      ", ".join(f"{k}={v}" for k, v in chosen_kw.items())))
-    ours, ours_speed = run_extract_html(pages)
-    lines.append(_row("(c) dyadwatch extract_html", score(ours, truths), ours_speed,
-                      f"speed ratio to (a): {ours_speed / plain_speed:.2f}"))
+    chosen_kw = dict(TRAFILATURA_OPTIONS)
+    if not args.only_text:
+        lines += html_rows(pages, truths, chosen_kw)
     if args.options:
         for name, kw in OPTION_SETS.items():
             out, speed = run_trafilatura(pages, kw)
@@ -254,9 +268,11 @@ def main(argv: list[str] | None = None) -> int:
                               None, f"{args.folds}-fold CV"))
     lines.append(_row("(d) whole-page rendered text, no cleaning",
                       score(["\n".join(p.lines) for p in pages], truths)))
-    cv = run_text_cv(pages, args.folds)
+    hidden = tuple(int(h) for h in args.hidden.split(",")) if args.hidden else tb.HIDDEN
+    cv = run_text_cv(pages, args.folds, hidden)
     lines.append(_row(f"(e) dyadwatch extract_text on rendered text, {args.folds}-fold CV",
-                      score(cv, truths), None, "line model trained without the page's fold"))
+                      score(cv, truths), None, f"line model trained without the page's fold; "
+                      f"hidden units {hidden}"))
     print(f"pages: {len(pages)}; machine: {platform.machine()}, "
           f"{__import__('os').cpu_count()} cores; python {platform.python_version()}")
     print("\n".join(lines))

@@ -1,4 +1,4 @@
-"""clean.repair: spacing, casing, proper names and mojibake, each change recorded with its offset."""
+"""clean.repair: spacing, casing, proper names and mojibake, every change recorded."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def afters(text: str, names=None) -> set[str]:
     ("He criticized U.S.military actions", "He criticized U.S. military actions"),
     ("In the conversation,while Trump said", "In the conversation, while Trump said"),
     ("Relations remain tense.While both", "Relations remain tense. While both"),
-    ("Drugs policy,regional security,and other issues", "Drugs policy, regional security, and other issues"),
+    ("Drugs policy,regional security,and other issues",
+     "Drugs policy, regional security, and other issues"),
     ("Prices rose in the café.Next year", "Prices rose in the café. Next year"),
 ])
 def test_missing_spaces_are_inserted(before: str, after: str) -> None:
@@ -55,7 +56,8 @@ def test_initialism_is_not_a_sentence_end() -> None:
 
 
 def test_sentence_and_paragraph_starts_are_capitalised() -> None:
-    out, repairs = repair_text("Petro spoke.\n\nthe exchange was confirmed. background remains tense.")
+    out, repairs = repair_text("Petro spoke.\n\nthe exchange was confirmed. background remains "
+                               "tense.")
     assert out == "Petro spoke.\n\nThe exchange was confirmed. Background remains tense."
     assert {(r.before, r.after) for r in repairs} == {("the", "The"), ("background", "Background")}
     assert all(r.kind == "casing" for r in repairs)

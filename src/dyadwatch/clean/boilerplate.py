@@ -93,6 +93,7 @@ class CleanResult:
     kept: list[int]
     removals: list[Removal]
     probabilities: list[float] = field(default_factory=list)
+    threshold: float = 0.5
 
     @property
     def text(self) -> str:
@@ -127,7 +128,8 @@ def stop_words() -> frozenset[str]:
     words = [w for w in words if w and not w.startswith("#")]
     bad = [w for w in words if w != w.lower() or " " in w]
     if bad:
-        raise KBError(f"stop words must be single lower-case words: {bad[:3]}", file="stopwords.txt")
+        raise KBError(f"stop words must be single lower-case words: {bad[:3]}",
+                      file="stopwords.txt")
     return frozenset(words)
 
 
@@ -319,7 +321,8 @@ class LineModel:
 
 @functools.lru_cache(maxsize=1)
 def default_model() -> LineModel:
-    return LineModel.from_dict(_load_json("boilerplate_model.json", "boilerplate_model.schema.json"))
+    data = _load_json("boilerplate_model.json", "boilerplate_model.schema.json")
+    return LineModel.from_dict(data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,7 +413,7 @@ def clean_lines(lines: Sequence[str], numbers: Sequence[int] | None = None,
             removals.append(Removal(text=line, reason=label_reason(line), line=numbers[i]))
     log.debug("line model kept %d of %d lines", len(kept), len(lines))
     return CleanResult(lines=list(lines), kept=kept, removals=removals,
-                       probabilities=[float(x) for x in p])
+                       probabilities=[float(x) for x in p], threshold=model.threshold)
 
 
 def remove_furniture(text: str, model: LineModel | None = None) -> CleanResult:

@@ -30,8 +30,8 @@ from dyadwatch.model import Repair
 log = logging.getLogger(__name__)
 
 # Whitespace-delimited tokens that are web or mail addresses: no repair touches them.
-_URLISH_RE = re.compile(r"(?<!\S)(?=\S*?(?:://|www\.|@|\.(?:com|org|net|gov|edu|co|io|info|html?|php)"
-                        r"\b))\S+", re.IGNORECASE)
+_URLISH_RE = re.compile(r"(?<!\S)(?=\S*?(?:://|www\.|@|"
+                        r"\.(?:com|org|net|gov|edu|co|io|info|html?|php)\b))\S+", re.IGNORECASE)
 # word.Word -> word. Word: the word before the stop has 2+ lower-case letters (not an initial, not
 # an abbreviation like "p.m."), the next starts a capitalised word.
 _STOP_RE = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z])([.!?][\"”’)]?)(?=[A-Z][a-z])")
