@@ -257,7 +257,7 @@ class EventCoder:
         actor = a.mention.actor() if a is not None and a.mention is not None else ActorRef(text=a.text if a else "")
         recipient = r.mention.actor() if r is not None and r.mention is not None else ActorRef(text=r.text if r else "")
         if actor.text and not actor.country and a is not None and self._group(a, sm):
-            place = self._party_place(a, sm) or location or self._sentence_place(sm) or \
+            place = self._party_place(a, sm) or location or self._sentence_place(sm) or self._sole(sm) or \
                 (ctx.home if etype == "PROTEST" else None)
             if place is not None and place.country:  # a crowd, rebels, "the government": coded by where
                 actor.country = place.country
@@ -277,6 +277,11 @@ class EventCoder:
             recipient = ActorRef(text=location.text, country=location.country, code=location.country)
             sides.recipient = "location"
         return actor, recipient, sides
+
+    @staticmethod
+    def _sole(sm: SentenceMentions) -> Location | None:
+        m = sm.sole_country()
+        return Location(text=m.text, country=m.country) if m is not None else None
 
     def _sentence_place(self, sm: SentenceMentions) -> Location | None:
         """The first place written after "in"/"at" anywhere in the sentence."""
@@ -316,6 +321,7 @@ class EventCoder:
     def _confidence(self, f: Frame, sides: _Sides, depth: int = 0) -> float:
         c = f.weight * self._actor_f[sides.actor] * self._recip_f[sides.recipient] * self._path_f.get(f.path, 1.0)
         c *= max(self.settings["confidence"]["clause_floor"], self.settings["confidence"]["clause_factor"] ** depth)
+        c *= self.settings["confidence"]["status"].get(f.status, 1.0)
         return round(max(self.settings["confidence"]["min_confidence"], min(0.99, c)), 3)
 
     # ------------------------------------------------------------------ dates and places

@@ -35,7 +35,10 @@ def build_frames(b: FrameBuilder) -> list[Frame]:
     cands = b.triggers()
     triggers = {tok.i for tok, _k, _e in cands}
     plans: list[tuple["Token", str, Entry, Cue | None]] = []
+    protests = {tok.i for tok, _k, e in cands if b.lex.ontology.type_of(e.code) == "PROTEST"}
     for tok, kind, entry in cands:
+        if _serves_protest(b, tok, entry, protests):
+            continue  # "staged demonstrations to demand reforms": the protest, for a cause
         cue = b.governing_cue(tok)
         if cue is None and kind == "verb":
             cue = b.modal_cue(tok, b._reported(tok) is not None)
@@ -55,16 +58,36 @@ def build_frames(b: FrameBuilder) -> list[Frame]:
 
 def _consumed(b: FrameBuilder, plans, triggers: set[int]) -> set[int]:
     out: set[int] = set()
-    for tok, kind, entry, cue in plans:
-        if cue is not None and cue.cls not in ("allege", "negate") and cue.token.i in triggers and cue.token.i != tok.i:
-            out.add(cue.token.i)
+    for tok, _kind, _entry, cue in plans:
         if cue is not None and cue.token.pos_ in ("NOUN", "PROPN") and cue.token.dep_ in ("dobj", "nsubjpass", "pobj") \
                 and _governor(cue.token).i in triggers:
             out.add(tok.i)  # "rejected a U.S. request to interrogate ...": the outer verb's event
+    for tok, kind, entry, cue in plans:
+        if tok.i in out:
+            continue
+        if cue is not None and cue.cls not in ("allege", "negate") and cue.token.i in triggers and cue.token.i != tok.i:
+            out.add(cue.token.i)
         if kind == "verb" and entry.obj:
             preps = frozenset(p.split(":", 1)[-1] for p in entry.prep)
             out.update(o.i for o in b.objects(tok, preps) if o.i != tok.i and b._lemma_in(o, entry.obj))
     return out
+
+
+def _serves_protest(b: FrameBuilder, tok: "Token", entry: Entry, protests: set[int]) -> bool:
+    """A demand or accusation in the purpose clause of a protest ("rallied to demand", "on
+    hunger strike to protest", "blocked roads demanding"): CAMEO codes the protest, for a cause."""
+    if not protests or b.lex.ontology.type_of(entry.code) not in ("REQUEST", "ACCUSE", "PROTEST"):
+        return False
+    t = tok
+    for _ in range(4):
+        if t.dep_ not in ("advcl", "xcomp", "acl", "conj", "pcomp", "pobj", "prep") or t.head is t:
+            return False
+        t = t.head
+        if t.i in protests and t.i != tok.i:
+            return True
+        if any(c.i in protests for c in t.children if c.dep_ in ("dobj", "nsubjpass") and c.i != tok.i):
+            return True  # "staged a hunger strike to demand ..."
+    return False
 
 
 def _governor(noun: "Token") -> "Token":
@@ -119,6 +142,10 @@ def _frame(b: FrameBuilder, tok: "Token", kind: str, entry: Entry, cue: Cue | No
         outer = b.governing_cue(cue.token) if cue.token.pos_ != "AUX" else None
         if outer is not None and outer.cls == "reject" and cls in ("intend", "request"):
             cls, cue = "reject", outer  # "refused to commit to any assistance"
+        elif cls == "intend" and cue.token.pos_ != "AUX":
+            must = b.modal_cue(_copula(cue.token), b._reported(cue.token) is not None)
+            if must is not None and must.cls == "request":
+                cls, cue = "request", must  # "said the US must be ready to mediate": a demand
         if cls == "intend" and ont.type_of(code) in HOSTILE_TYPES:
             cls, status = "threat", "threatened"  # CAMEO: hostile intent is a threat
         elif cls == "intend" and ont.type_of(code) == "REQUEST":
@@ -135,6 +162,13 @@ def _frame(b: FrameBuilder, tok: "Token", kind: str, entry: Entry, cue: Cue | No
     if not _parties(b, frame, tok, kind, entry, cue, cls):
         return None
     return frame
+
+
+def _copula(tok: "Token") -> "Token":
+    """The verb carrying the auxiliaries of a predicate adjective ("must be ready")."""
+    if tok.pos_ == "ADJ" and tok.dep_ == "acomp":
+        return tok.head
+    return tok
 
 
 def _compose(b: FrameBuilder, cls: str, code: str) -> str:
@@ -189,6 +223,21 @@ def _actor_token(b: FrameBuilder, tok: "Token", kind: str, cue: Cue | None, cls:
     return b.subject(tok)
 
 
+def _noun_actor_only(b: FrameBuilder, tok: "Token") -> "Token | None":
+    """The doer a noun names itself (possessor, "by"/"from" phrase, a country modifier)."""
+    for c in tok.children:
+        if c.dep_ == "poss":
+            return c
+        if c.dep_ == "prep" and c.lower_ in ("by", "from"):
+            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    for c in tok.children:
+        if c.dep_ in ("compound", "amod", "nmod") and any(_named(m) for m in b.sm.in_phrase(c)):
+            return c
+    return None
+
+
 def _noun_actor(b: FrameBuilder, tok: "Token") -> "Token | None":
     for c in tok.children:
         if c.dep_ == "poss":
@@ -206,6 +255,10 @@ def _noun_actor(b: FrameBuilder, tok: "Token") -> "Token | None":
 
 def _recipient_tokens(b: FrameBuilder, tok: "Token", kind: str, entry: Entry, cue: Cue | None, cls: str) -> list["Token"]:
     out = b.recipient_tokens(tok, entry, kind)
+    if kind == "noun" and cue is not None and cls in ("reject", "intend") and cue.token.pos_ != "AUX":
+        own = _noun_actor_only(b, tok)
+        if own is not None:  # "rejected a U.S. request", "accepted Iran's offer"
+            out = [own] + out
     if cue is not None and cls == "request" and cue.aux:
         subj = b.subject(tok)
         return ([subj] if subj is not None else []) + out
@@ -301,6 +354,8 @@ def _political(b: FrameBuilder, f: Frame, kind: str) -> bool:
                 return True
             if tok.ent_type_ == "PERSON" and not violent:
                 return True
+            if lemma(tok) in b.cues.group_nouns and b.sm.phrase_country(tok) is not None:
+                return True  # "guerrillas operating in Macedonia"
     if b.lex.ontology.type_of(f.code) == "PROTEST" and f.actors:
         return True
     return False

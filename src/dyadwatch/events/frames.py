@@ -130,7 +130,23 @@ class FrameBuilder:
         low = tok.lower_
         if low.endswith("s") and low[:-1] in words:
             return True
-        return any(c.dep_ in ("compound", "amod") and (lemma(c) in words or c.lower_ in words) for c in tok.children)
+        if any(c.dep_ in ("compound", "amod") and (lemma(c) in words or c.lower_ in words) for c in tok.children):
+            return True
+        for c in tok.children:  # "700 kg of medicine", "the withdrawal of forces"
+            if c.dep_ == "prep" and c.lower_ == "of":
+                if any(lemma(g) in words or g.lower_ in words for g in c.children if g.dep_ == "pobj"):
+                    return True
+        return False
+
+    def _lemma_in_mods(self, tok: "Token", words: frozenset[str]) -> bool:
+        """A modifier of a noun trigger in ``words``: "phone call", "military aid", "withdrawal of troops"."""
+        for c in tok.children:
+            if c.dep_ in ("compound", "amod", "nmod") and (lemma(c) in words or c.lower_ in words):
+                return True
+            if c.dep_ == "prep" and c.lower_ == "of":
+                if any(self._lemma_in(g, words) for g in c.children if g.dep_ == "pobj"):
+                    return True
+        return False
 
     def _has_prep(self, tok: "Token", preps: frozenset[str]) -> bool:
         want = {p.split(":", 1)[-1] for p in preps}
@@ -181,8 +197,7 @@ class FrameBuilder:
                     continue
             if e.obj_actor is not None and self._obj_is_actor(tok) != e.obj_actor:
                 continue
-            if e.mod and not any(c.dep_ in ("compound", "amod", "nmod") and (lemma(c) in e.mod or c.lower_ in e.mod)
-                                 for c in tok.children):
+            if e.mod and not self._lemma_in_mods(tok, e.mod):
                 continue
             if e.descriptor and not self._descriptor(tok, e.descriptor):
                 continue
@@ -262,7 +277,12 @@ class FrameBuilder:
             if g.pos_ == "AUX" or lemma(g) in ("be", "remain", "seem", "appear", "become"):
                 t = g  # "is ready to", "appeared willing to": climb through the copula
                 continue
-            break
+            if t is not tok or tok.pos_ not in ("NOUN", "PROPN") or lemma(g) not in self.cues.support_verbs:
+                break
+            t = g  # "threatened to hold a general strike": through the support verb
+        else:
+            return None
+        return None
         return None
 
     def modal_cue(self, tok: "Token", reported: bool) -> Cue | None:
@@ -272,12 +292,18 @@ class FrameBuilder:
             if c.dep_ != "aux":
                 continue
             kind = self.cues.aux.get(c.lower_)
-            if kind == "intend" or (c.lower_ in ("would", "'d") and (reported or self._conditional(tok))):
+            if kind == "intend" or (c.lower_ in ("would", "'d") and reported):
+                return Cue(token=c, cls="intend", reported=reported, aux=c.lower_)
+            if kind == "hypothetical" and self._conditional(tok, marks=("if", "unless")):
+                # "may halt mediation if ...", "would send troops if ...": an offer or a threat
                 return Cue(token=c, cls="intend", reported=reported, aux=c.lower_)
             if kind == "request" and reported:
                 return Cue(token=c, cls="request", reported=True, aux=c.lower_)
         if tok.dep_ == "xcomp" and lemma(tok.head) == "go" and tok.head.tag_ == "VBG":
             return Cue(token=tok.head, cls="intend", reported=reported, aux="going to")
+        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ in ("dobj", "nsubjpass") and tok.head is not tok \
+                and not any(c.dep_ == "aux" for c in tok.children):
+            return self.modal_cue(tok.head, reported)  # "would tighten the blockade"
         return None
 
     def _reported(self, tok: "Token") -> "Token | None":
@@ -294,10 +320,12 @@ class FrameBuilder:
             t = t.head
         return None
 
-    def _conditional(self, tok: "Token") -> bool:
+    def _conditional(self, tok: "Token", marks: tuple[str, ...] | None = None) -> bool:
+        """Whether ``tok`` is in a conditional clause, or governs one ("will X unless Y")."""
+        marks = marks or tuple(self.cues.condition_marks)
         t = tok
         for _ in range(MAX_CLIMB):
-            if any(c.dep_ == "mark" and c.lower_ in self.cues.condition_marks for c in t.children):
+            if any(c.dep_ == "mark" and c.lower_ in marks for c in t.children):
                 return True
             if any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in c.children)
                    for c in t.children):
@@ -321,6 +349,8 @@ class FrameBuilder:
         head, dep = tok.head, tok.dep_
         if head is tok:
             return None
+        if dep == "acomp" and tok.pos_ == "ADJ":  # "Israel is opposed to ...", "is ready to ..."
+            return self.subject(head, depth + 1)
         if dep == "conj" and (is_verbal(head) or head.pos_ == "AUX"):
             if self.patient(head) is not None and not any(c.dep_ == "auxpass" for c in tok.children) \
                     and head.dep_ in ("ccomp", "xcomp") and head.head is not head:
@@ -523,7 +553,19 @@ class FrameBuilder:
                 status = better_status(self._modifier_status(c.lower_), status)
         if status == "actual" and self._conditional(tok) and (cue is None or cue.cls != "intend"):
             status = "hypothetical"
+        if self._in_condition(tok):
+            status = better_status("hypothetical", status)  # "... unless the president agrees to step down"
         return status
+
+    def _in_condition(self, tok: "Token") -> bool:
+        t = tok
+        for _ in range(MAX_CLIMB):
+            if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in t.children):
+                return True
+            if t.dep_ in ("ROOT",) or t.head is t:
+                return False
+            t = t.head
+        return False
 
     def _modifier_status(self, word: str) -> str:
         kind = self.cues.adjective_modifiers[word]

@@ -8,6 +8,7 @@ The resolver gives mentions as character offsets in a field's text; the coder wa
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ class SentenceMentions:
         """Mentions inside the noun phrase of ``head`` (its subtree without clauses), the one
         nearest the head first: "U.S. military actions" -> U.S. military."""
         own = self.of(head)
-        if own is not None:
+        if own is not None and (own.country or own.kb_id):
             return [own]
         found: list[tuple[int, Mention]] = []
         stack = [c for c in head.children if c.dep_ not in CLAUSAL and c.dep_ not in ("prep", "cc", "punct")]
@@ -111,7 +112,22 @@ class SentenceMentions:
                 found.append((abs(tok.i - head.i), m))
             stack.extend(c for c in tok.children if c.dep_ not in CLAUSAL)
         found.sort(key=lambda x: x[0])
-        return [m for _d, m in found]
+        out = [m for _d, m in found if m is not own]
+        if own is not None:
+            # a group named by its head ("Kurds", "supporters") with a country modifier ("Iraqi")
+            country = next((m for m in out if m.country and m.kind in ("country", "capital")), None)
+            if country is not None and own.kind in ("group", "agent", "unknown"):
+                own = dataclasses.replace(own, country=country.country, code=country.country + own.sector)
+            return [own] + out
+        return out
+
+    def sole_country(self) -> Mention | None:
+        """The only country the sentence names, if it names exactly one."""
+        found: dict[str, Mention] = {}
+        for m in self.by_token.values():
+            if m.country and m.kind in ("country", "capital", "place", "person", "agent", "org", "group"):
+                found.setdefault(m.country, m)
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def phrase_place(self, head: "Token", depth: int = 1) -> Mention | None:
         """Like ``phrase_country`` but only places (countries, capitals, cities): "the capital city
