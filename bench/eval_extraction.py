@@ -105,6 +105,26 @@ def run_extract_html(pages) -> tuple[list, float]:
     return timed(one, pages)
 
 
+TITLES: dict[str, str] = {}  # page id -> headline extract_text found (filled by run_text_cv)
+
+
+def title_agreement(pages) -> tuple[int, int, int]:
+    """(agree, empty, pages): extract_text's headline on the rendered page against the title of
+    the HTML metadata (read_metadata), equal when one contains the other ignoring case."""
+    from dyadwatch.ingest.html import decode_html, parse_html, read_metadata
+
+    def norm(s: str | None) -> str:
+        return " ".join((s or "").lower().split())
+
+    agree = empty = 0
+    for p in pages:
+        ours = norm(TITLES.get(p.id))
+        html = norm(read_metadata(parse_html(decode_html(p.html, p.id), p.id), p.url).title)
+        empty += not ours
+        agree += bool(ours and html and (ours in html or html in ours))
+    return agree, empty, len(pages)
+
+
 def run_text_cv(pages, folds: int, hidden: tuple[int, int] | None = None) -> list[str]:
     """extract_text on each page's rendered text, with a line model trained without its fold."""
     import train_boilerplate as tb
@@ -114,6 +134,7 @@ def run_text_cv(pages, folds: int, hidden: tuple[int, int] | None = None) -> lis
     from dyadwatch.model import Document
 
     out: dict[str, str] = {}
+    TITLES.clear()
     for k in range(folds):
         train = [p for i, p in enumerate(pages) if i % folds != k]
         model = LineModel.from_dict(tb.train(train, hidden or tb.HIDDEN))
@@ -122,7 +143,8 @@ def run_text_cv(pages, folds: int, hidden: tuple[int, int] | None = None) -> lis
                 continue
             doc = Document(source=p.id, content="\n".join(p.lines).encode("utf-8"), url=p.url)
             try:
-                out[p.id] = extract_text(doc, model=model).text
+                article = extract_text(doc, model=model)
+                out[p.id], TITLES[p.id] = article.text, article.title
             except DyadwatchError:
                 out[p.id] = ""
         print(f"  fold {k + 1}/{folds} done", file=sys.stderr, flush=True)
@@ -273,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(_row(f"(e) dyadwatch extract_text on rendered text, {args.folds}-fold CV",
                       score(cv, truths), None, f"line model trained without the page's fold; "
                       f"hidden units {hidden}"))
+    agree, empty, n = title_agreement(pages)
+    lines.append(f"\n(g) headline of extract_text on the rendered page agrees with the HTML "
+                 f"metadata title on {agree}/{n} pages ({empty} without a headline)")
     print(f"pages: {len(pages)}; machine: {platform.machine()}, "
           f"{__import__('os').cpu_count()} cores; python {platform.python_version()}")
     print("\n".join(lines))

@@ -61,7 +61,22 @@ REASONS: dict[str, str] = {
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _ALPHA_WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
-_TERMINAL_RE = re.compile(r"[.!?…][\"'”’)\]]*$")
+# Chinese, Japanese and Korean scripts: no spaces between words, so a sentence is one \w+ token.
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Characters per word in those scripts (Chinese words average under two characters, Japanese
+# mixes kana and kanji at two to three): 2 keeps a CJK paragraph about as "long" as the same
+# paragraph in English.
+CJK_CHARS_PER_WORD = 2.0
+
+
+def word_count(line: str) -> float:
+    """Words in ``line``, counting runs of CJK characters as one word per two characters."""
+    cjk = len(_CJK_RE.findall(line))
+    if not cjk:
+        return float(len(_WORD_RE.findall(line)))
+    other = len(_WORD_RE.findall(_CJK_RE.sub(" ", line)))
+    return other + cjk / CJK_CHARS_PER_WORD
+_TERMINAL_RE = re.compile(r"[.!?…。！？][\"'”’)\]」』]*$")
 _SENTENCE_BREAK_RE = re.compile(r"[.!?][\"'”’)]*\s+[\"'“‘(]*[A-Z]")
 _SEPARATOR_RE = re.compile(r"[|»›•·►▸→]|\s/\s|\s>\s")
 _LINK_RE = re.compile(r"https?://|www\.|\.(?:com|org|net|html?)\b|@\w|#\w", re.IGNORECASE)
@@ -139,12 +154,12 @@ def stop_words() -> frozenset[str]:
 
 def _shape(line: str, counts: Counter[str], stops: frozenset[str]) -> list[float]:
     words = _WORD_RE.findall(line)
-    n_words = len(words)
+    n_words = word_count(line)
     n_chars = len(line)
     alpha = _ALPHA_WORD_RE.findall(line)
     letters = sum(len(w) for w in alpha) or 1
     lower_words = [w.lower() for w in words]
-    n = max(n_words, 1)
+    n = max(len(words), 1)
     return [
         np.log1p(n_chars),
         np.log1p(n_words),

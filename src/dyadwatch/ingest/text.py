@@ -22,7 +22,8 @@ import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 
-from dyadwatch.clean.boilerplate import CleanResult, LineModel, clean_lines, default_model
+from dyadwatch.clean.boilerplate import (CleanResult, LineModel, clean_lines, default_model,
+                                         word_count)
 from dyadwatch.clean.repair import repair_text
 from dyadwatch.config import Options
 from dyadwatch.errors import (BinaryInput, DecodeError, EmptyInput, ExtractionError, KBError,
@@ -209,12 +210,12 @@ class _Meta:
     tables: list[Table] = field(default_factory=list)
 
 
-def _words(line: str) -> int:
-    return len(_WORD_RE.findall(line))
+def _words(line: str) -> float:
+    return word_count(line)
 
 
 _WORD_RE = re.compile(r"\w+")
-_TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+_TERMINAL_RE = re.compile(r"[.!?…:;。！？][\"'”’)\]」』]*$")
 
 
 def _title_like(line: str, sh: _Shapes) -> bool:
