@@ -265,11 +265,18 @@ class EventCoder:
                 actor.code = actor.country + actor.sector
                 sides.actor = "group"
         if recipient.text and not recipient.country and r is not None:
-            place = self._party_place(r, sm) or location or self._sentence_place(sm)
+            place = self._party_place(r, sm) or location or self._sentence_place(sm) or self._sole(sm)
             if place is not None and place.country:  # "refugees in Liberia", "a camp for Congolese refugees"
                 recipient.country = place.country
                 recipient.code = place.country + recipient.sector
                 sides.recipient = "group"
+        if not recipient.text and not recipient.country and etype in self.settings["sentence_recipient_types"]:
+            other = sm.sole_country(besides=actor.country)
+            if other is not None and actor.country:
+                # the one other country the sentence names ("threatened to stop talks if the
+                # United States ..."): the single-sentence form of the article's main pair
+                recipient = ActorRef(country=other.country, code=other.country)
+                sides.recipient = "inferred"
         if (not recipient.text and not recipient.country and location is not None and location.country
                 and etype in self.settings["location_recipient_types"]):
             # CAMEO codes the place of a one-sided action as its target ("lifted the curfew in
@@ -360,7 +367,10 @@ class EventCoder:
         return None
 
     def _location(self, f: Frame, sm: SentenceMentions) -> Location | None:
-        for anchor in f.anchors + [c for c in f.trigger.children if c.dep_ in ("dobj", "nsubjpass")]:
+        extra = [c for c in f.trigger.children if c.dep_ in ("dobj", "nsubjpass")]
+        extra += [g for c in f.trigger.children if c.dep_ == "prep" and c.lower_ in ("at", "on", "against", "into", "to")
+                  for g in c.children if g.dep_ == "pobj"]
+        for anchor in f.anchors + extra:
             for c in anchor.children:
                 if c.dep_ != "prep" or c.lower_ not in LOCATIVE_PREPS:
                     continue

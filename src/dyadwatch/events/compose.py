@@ -188,6 +188,10 @@ def _parties(b: FrameBuilder, f: Frame, tok: "Token", kind: str, entry: Entry, c
     if actor_tok is not None and lemma(actor_tok) in b.cues.instruments:
         actor_tok = None  # "a car bomb killed": the doer is unknown, not the bomb
     rec_toks = _recipient_tokens(b, tok, kind, entry, cue, cls)
+    if kind == "verb" and entry.theme:  # "mobilized reservists", "sent aid": the theme, not a party
+        preps = frozenset(p.split(":", 1)[-1] for p in entry.prep)
+        themes = {o.i for o in b.objects(tok, preps) if b._lemma_in(o, entry.obj)}
+        rec_toks = [r for r in rec_toks if r.i not in themes]
     if entry.patient_subject:
         rec_toks, actor_tok = ([actor_tok] if actor_tok is not None else []), None
     f.actors = _actor_parties(b, f, tok, kind, actor_tok, entry)
@@ -203,6 +207,12 @@ def _parties(b: FrameBuilder, f: Frame, tok: "Token", kind: str, entry: Entry, c
         avoid = {p.token_i for p in f.actors}
         recipients = [p for p in b.linear_recipient(tok, avoid) if all(p.key() != a.key() for a in f.actors)]
     f.recipients = recipients
+    if not f.actors and kind == "noun":
+        between = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in ("between", "among")
+                   for g in c.children if g.dep_ == "pobj" for p in b.party(g)]
+        if len(between) >= 2:  # "talks between Israel and Lebanon": each side acts on the other
+            f.actors = between
+            f.recipients = [r for r in recipients if all(r.key() != a.key() for a in between)]
     _reciprocal(b, f)
     if f.code[:2] in VIOLENT_ROOTS and not f.actors and not _violent_context(b, f):
         return False

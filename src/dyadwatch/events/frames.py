@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 VERBAL_TAGS = ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ")
 RECIPIENT_PREPS = ("with", "to", "against", "toward", "towards", "on", "upon", "into", "at", "for", "from")
-NOUN_RECIPIENT_PREPS = ("with", "to", "against", "toward", "towards", "on", "upon", "into", "of", "over", "for", "targeting")
+NOUN_RECIPIENT_PREPS = ("with", "to", "against", "toward", "towards", "on", "upon", "into", "of", "over", "for",
+                        "targeting", "between", "among")
 LOCATIVE_PREPS = ("in", "at", "near", "inside", "outside", "across", "throughout", "around")
 # Statuses in order of precedence: what the text commits to least wins.
 STATUS_ORDER = ("negated", "hypothetical", "threatened", "intended", "alleged", "actual")
@@ -434,8 +435,15 @@ class FrameBuilder:
                     out.extend(t for t in c.subtree if self.sm.of(t) is not None)  # "anti-U.S. rhetoric"
         for c in tok.children:
             if c.dep_ in ("prep", "dative") and c.lower_ in preps and c.lower_ not in skip:
-                out.extend(g for g in c.children if g.dep_ == "pobj")
-        if kind == "verb" and not out:
+                for g in c.children:
+                    if g.dep_ != "pobj":
+                        continue
+                    out.append(g)
+                    if kind == "noun" and c.lower_ == "of":  # "suspension of air links with Serbia"
+                        out.extend(x for p in g.children if p.dep_ == "prep" and p.lower_ in ("with", "to", "against", "on")
+                                   for x in p.children if x.dep_ == "pobj")
+        out = [t for t in out if t.ent_type_ not in ("DATE", "TIME")]  # "on Tuesday" is no recipient
+        if kind == "verb":
             for c in tok.children:
                 if c.dep_ == "ccomp":  # "demanded that the US cancel ...": the US
                     out.extend(g for g in c.children if g.dep_ in ("nsubj", "nsubjpass"))

@@ -44,6 +44,7 @@ class Entry:
     patient_subject: bool = False
     descriptor: str = ""
     support: bool = False
+    theme: bool = False  # the object is what is moved or imposed ("mobilized troops"), not a recipient
 
 
 @dataclass(slots=True)
@@ -101,23 +102,27 @@ def _read(path: Path, schema_path: Path) -> dict:
     return data
 
 
-def _entry(raw: dict, sets: dict[str, list[str]], ontology: Ontology, where: str) -> Entry:
+def _entry(raw: dict, sets: dict[str, list[str]], ontology: Ontology, where: str,
+           theme_sets: frozenset[str] = frozenset()) -> Entry:
     code = raw["code"]
     if ontology.lookup(code) is None or ontology.lookup(code).code[:2] not in ontology.quad_by_root:
         raise KBError(f"code {code} is not a CAMEO code of the ontology", file=str(TRIGGERS_FILE), field=where)
     obj = raw.get("obj", [])
+    theme = False
     if isinstance(obj, str):
         if obj[1:] not in sets:
             raise KBError(f"unknown set {obj}", file=str(TRIGGERS_FILE), field=where)
+        theme = obj[1:] in theme_sets
         obj = sets[obj[1:]]
     return Entry(code=code, weight=float(raw.get("w", 1.0)), prep=frozenset(raw.get("prep", [])),
                  obj=frozenset(obj), obj_actor=raw.get("obj_actor"), mod=frozenset(raw.get("mod", [])),
                  partner=bool(raw.get("partner", False)), patient_subject=bool(raw.get("patient_subject", False)),
-                 descriptor=raw.get("descriptor", ""), support=bool(raw.get("support", False)))
+                 descriptor=raw.get("descriptor", ""), support=bool(raw.get("support", False)), theme=theme)
 
 
-def _lexicon(section: dict, sets: dict, ontology: Ontology, name: str) -> dict[str, tuple[Entry, ...]]:
-    return {lemma: tuple(_entry(e, sets, ontology, f"{name}/{lemma}/{i}") for i, e in enumerate(entries))
+def _lexicon(section: dict, sets: dict, ontology: Ontology, name: str,
+             theme_sets: frozenset[str] = frozenset()) -> dict[str, tuple[Entry, ...]]:
+    return {lemma: tuple(_entry(e, sets, ontology, f"{name}/{lemma}/{i}", theme_sets) for i, e in enumerate(entries))
             for lemma, entries in section.items()}
 
 
@@ -170,7 +175,11 @@ def load_lexicon(triggers_file: Path = TRIGGERS_FILE, cues_file: Path = CUES_FIL
     trig = _read(triggers_file, PATTERN_DIR / "triggers.schema.json")
     cues = _read(cues_file, PATTERN_DIR / "cues.schema.json")
     sets = trig["sets"]
-    verbs = _lexicon(trig["verbs"], sets, ontology, "verbs")
+    themes = frozenset(trig.get("theme_sets", []))
+    for name in themes:
+        if name not in sets:
+            raise KBError(f"unknown set {name}", file=str(triggers_file), field="theme_sets")
+    verbs = _lexicon(trig["verbs"], sets, ontology, "verbs", themes)
     forms = {form: lemma for lemma in verbs for form in inflections(lemma)}
     lex = Lexicon(verbs=verbs, nouns=_lexicon(trig["nouns"], sets, ontology, "nouns"),
                   negative=frozenset(trig["descriptors"]["negative"]),

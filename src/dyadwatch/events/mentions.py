@@ -25,6 +25,7 @@ PERSON_PRONOUNS = frozenset({"he", "him", "his", "she", "her", "hers", "himself"
 THING_PRONOUNS = frozenset({"it", "its", "itself", "they", "them", "their", "theirs", "themselves"})
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "you", "your"})
 PLACE_KINDS = frozenset({"country", "capital", "place", "city", "region", "province"})
+COUNTRY_KINDS = frozenset({"country", "capital", "place", "person", "agent", "org", "group"})
 
 
 def has_country(m: Mention) -> bool:
@@ -121,11 +122,11 @@ class SentenceMentions:
             return [own] + out
         return out
 
-    def sole_country(self) -> Mention | None:
-        """The only country the sentence names, if it names exactly one."""
+    def sole_country(self, besides: str = "") -> Mention | None:
+        """The only country the sentence names (other than ``besides``), if it names exactly one."""
         found: dict[str, Mention] = {}
         for m in self.by_token.values():
-            if m.country and m.kind in ("country", "capital", "place", "person", "agent", "org", "group"):
+            if m.country and m.country != besides and len(m.country) == 3 and m.kind in COUNTRY_KINDS:
                 found.setdefault(m.country, m)
         return next(iter(found.values())) if len(found) == 1 else None
 
