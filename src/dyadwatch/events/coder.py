@@ -220,7 +220,7 @@ class EventCoder:
         depth = clause_depth(f.cue if f.cue is not None and f.cue.pos_ != "AUX" else f.trigger)
         out: list[Event] = []
         for a, r in self._pairs(f):
-            actor, recipient, sides = self._refs(a, r, entry.type, location, ctx, sm)
+            actor, recipient, sides = self._refs(a, r, entry.type, location, ctx, sm, f.code)
             e = Event(type=entry.type, actor=actor, recipient=recipient, evidence=evidence, mode=entry.mode,
                       context=list(entry.context), cameo=f.code, quad_class=ont.quad_class(f.code),
                       intensity=ont.intensity(entry.type, entry.mode), status=f.status,
@@ -252,7 +252,7 @@ class EventCoder:
         return [(a, r) for a in (actors or [None]) for r in (recips or [None])]
 
     def _refs(self, a: Party | None, r: Party | None, etype: str, location: Location | None,
-              ctx: _Context, sm: SentenceMentions) -> tuple[ActorRef, ActorRef, _Sides]:
+              ctx: _Context, sm: SentenceMentions, code: str = "") -> tuple[ActorRef, ActorRef, _Sides]:
         sides = _Sides(actor=self._how(a), recipient=self._how(r))
         actor = a.mention.actor() if a is not None and a.mention is not None else ActorRef(text=a.text if a else "")
         recipient = r.mention.actor() if r is not None and r.mention is not None else ActorRef(text=r.text if r else "")
@@ -270,6 +270,9 @@ class EventCoder:
                 recipient.country = place.country
                 recipient.code = place.country + recipient.sector
                 sides.recipient = "group"
+        if not recipient.text and not recipient.country and actor.country and code in self.settings["domestic_codes"]:
+            recipient = ActorRef(country=actor.country, code=actor.country)  # a curfew is imposed at home
+            sides.recipient = "inferred"
         if not recipient.text and not recipient.country and etype in self.settings["sentence_recipient_types"]:
             other = sm.sole_country(besides=actor.country)
             if other is not None and actor.country:

@@ -55,9 +55,11 @@ class Party:
         return self.mention.text if self.mention is not None else self.text
 
     def key(self) -> str:
+        """Identity of the party: its KB entity, else country, sector and words together (the
+        Sudanese government and Darfur rebels are two parties of one country)."""
         m = self.mention
         if m is not None:
-            return m.kb_id or m.country or m.text.lower()
+            return m.kb_id or f"{m.country}:{m.sector}:{m.text.lower()}"
         return self.text.lower()
 
 
@@ -260,8 +262,9 @@ class FrameBuilder:
             if t.dep_ == "conj":
                 t = head
                 continue
-            if t.dep_ in ("xcomp", "ccomp", "dobj", "attr", "oprd", "acomp") or (t.dep_ == "acl" and head.pos_ == "NOUN"):
-                g, via = head, t
+            if t.dep_ in ("xcomp", "ccomp", "dobj", "attr", "oprd", "acomp") or (t.dep_ == "acl" and head.pos_ == "NOUN") \
+                    or (t.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)):
+                g, via = head, t  # an infinitive read as adverbial ("have sworn to fight") still complements
             elif t.dep_ in ("pcomp", "pobj") and head.dep_ in ("prep", "agent"):
                 g, via = head.head, head
             elif t.dep_ == "acomp":
@@ -346,7 +349,11 @@ class FrameBuilder:
         if subjects:  # the one nearest the verb: "Bogotá — ... Petro and Trump spoke" is not Bogotá
             return min(subjects, key=lambda c: abs(tok.i - c.i))
         if any(c.dep_ == "nsubjpass" for c in tok.children):
-            return self._agent(tok)
+            agent = self._agent(tok)
+            if agent is None and lemma(tok) in self.cues.verbs and self.cues.verbs[lemma(tok)] != "report":
+                # "Israel is opposed to", "Vietnam is committed to": a state of the subject
+                return self.patient(tok)
+            return agent
         head, dep = tok.head, tok.dep_
         if head is tok:
             return None
@@ -422,9 +429,10 @@ class FrameBuilder:
                 if c.dep_ in ("dobj", "dative", "oprd"):
                     out.append(c)
                     # "lifted sanctions on Iran", "boycott contact with the United States"
-                    for p in c.children:
-                        if p.dep_ == "prep" and p.lower_ in ("on", "against", "with", "to", "toward", "towards", "from", "by"):
-                            out.extend(g for g in p.children if g.dep_ == "pobj")
+                    for obj in [c] + list(c.conjuncts):
+                        for p in obj.children:
+                            if p.dep_ == "prep" and p.lower_ in ("on", "against", "with", "to", "toward", "towards", "from", "by"):
+                                out.extend(g for g in p.children if g.dep_ == "pobj")
             preps = RECIPIENT_PREPS
         else:
             preps = NOUN_RECIPIENT_PREPS
