@@ -30,6 +30,9 @@ VERBAL_TAGS = ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ")
 RECIPIENT_PREPS = ("with", "to", "against", "toward", "towards", "on", "upon", "into", "at", "for", "from")
 NOUN_RECIPIENT_PREPS = ("with", "to", "against", "toward", "towards", "on", "upon", "into", "of", "over", "for",
                         "targeting", "between", "among")
+# Verbal acts whose clausal complement names their target: appeals and demands, accusations,
+# rejections and threats ("demanded that the US cancel", "warned Tehran would pay").
+CLAUSE_TARGET_ROOTS = ("02", "10", "11", "12", "13")
 LOCATIVE_PREPS = ("in", "at", "near", "inside", "outside", "across", "throughout", "around")
 # Statuses in order of precedence: what the text commits to least wins.
 STATUS_ORDER = ("negated", "hypothetical", "threatened", "intended", "alleged", "actual")
@@ -276,6 +279,9 @@ class FrameBuilder:
                 reported = True
                 t = g
                 continue
+            if cls and via.dep_ == "ccomp" and cls in ("intend", "threat", "reject") and not self._future(via) \
+                    and not self._same_subject(via, g):
+                break  # "described X; Petro threatened ...": a clause of its own, not what is threatened
             if cls:
                 return Cue(token=g, cls=cls, reported=reported)
             if g.pos_ == "AUX" or lemma(g) in ("be", "remain", "seem", "appear", "become"):
@@ -288,6 +294,19 @@ class FrameBuilder:
             return None
         return None
         return None
+
+    def _future(self, tok: "Token") -> bool:
+        return any(c.dep_ == "aux" and self.cues.aux.get(c.lower_) in ("intend", "hypothetical") for c in tok.children)
+
+    def _same_subject(self, clause: "Token", head: "Token") -> bool:
+        a = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        b = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if a is None or b is None:
+            return a is None
+        if a.pos_ == "PRON":
+            return True  # "warned it would", "said he intended"
+        ma, mb = self.sm.of(a), self.sm.of(b)
+        return ma is not None and mb is not None and (ma.kb_id or ma.country) == (mb.kb_id or mb.country)
 
     def modal_cue(self, tok: "Token", reported: bool) -> Cue | None:
         """A future or conditional auxiliary on the trigger acts as an intent cue ("will visit" is
@@ -451,7 +470,8 @@ class FrameBuilder:
                         out.extend(x for p in g.children if p.dep_ == "prep" and p.lower_ in ("with", "to", "against", "on")
                                    for x in p.children if x.dep_ == "pobj")
         out = [t for t in out if t.ent_type_ not in ("DATE", "TIME")]  # "on Tuesday" is no recipient
-        if kind == "verb":
+        named = any(self.sm.in_phrase(t) for t in out)
+        if kind == "verb" and (not named or (entry is not None and entry.code[:2] in CLAUSE_TARGET_ROOTS)):
             for c in tok.children:
                 if c.dep_ == "ccomp":  # "demanded that the US cancel ...": the US
                     out.extend(g for g in c.children if g.dep_ in ("nsubj", "nsubjpass"))

@@ -24,12 +24,6 @@ def merge_key(e: Event) -> tuple[str, str, str, str]:
     return e.type, side_key(e.actor), side_key(e.recipient), e.status
 
 
-def _richer(a: ActorRef, b: ActorRef) -> ActorRef:
-    def score(r: ActorRef) -> tuple[int, int, int, int]:
-        return bool(r.kb_id), bool(r.name), bool(r.country), bool(r.text)
-    return a if score(a) >= score(b) else b
-
-
 def _precise(a: Event, b: Event) -> Event:
     return a if len(a.date) >= len(b.date) else b
 
@@ -38,9 +32,17 @@ def _evidence_rank(e: Event) -> tuple[float, int]:
     return -e.confidence, FIELD_RANK.get(e.evidence.field.split(".")[0], 3)
 
 
+def _fill(ref: ActorRef, other: ActorRef) -> ActorRef:
+    """The primary report's party, completed by the other report when it says who it was:
+    an implicit "USA" becomes Donald Trump only when the primary named nobody."""
+    if other.kb_id and not ref.kb_id and (not ref.text or ref.country == other.country and not ref.name):
+        return other if not ref.text else ref
+    return ref if (ref.country or ref.text or ref.kb_id) else other
+
+
 def _absorb(into: Event, other: Event, bonus: float) -> None:
-    into.actor = _richer(into.actor, other.actor)
-    into.recipient = _richer(into.recipient, other.recipient)
+    into.actor = _fill(into.actor, other.actor)
+    into.recipient = _fill(into.recipient, other.recipient)
     dated = _precise(into, other)
     into.date, into.date_text, into.date_precision = dated.date, dated.date_text, dated.date_precision
     if into.location is None:
