@@ -120,7 +120,7 @@ class EventCoder:
         from dyadwatch.nlp.parse import parse_article
 
         article = Article(doc_id="text", source="<text>", text=text or "", published=date)
-        if not article.text.strip():
+        if not article.text.strip() or not self.looks_english(article.text):
             return []
         parsed = parse_article(article, self.nlp)
         mentions = self.resolver.resolve_article(parsed, date)
@@ -129,6 +129,10 @@ class EventCoder:
     def code_article(self, parsed: "ParsedArticle", mentions: list[Mention], ref_date: dt.date | None,
                      dateline: str = "") -> list[Event]:
         """Events of every field of the article, merged across title, body, captions and tables."""
+        language = parsed.article.language
+        if language and not language.lower().startswith("en"):
+            log.info("%s: language %s; the coder reads English only", parsed.article.source, language)
+            return []
         ctx = self._context(parsed, mentions, ref_date, dateline)
         events: list[Event] = []
         for seg in parsed.segments:
@@ -140,6 +144,20 @@ class EventCoder:
         for e in merged:
             e.id = event_id(ctx.doc_id, e)
         return merged
+
+    def looks_english(self, text: str) -> bool:
+        """Whether ``text`` reads as English: short texts pass; longer ones need English
+        function words (a cheap, deterministic check; the extraction stage detects languages)."""
+        cfg = self.settings["english"]
+        words = re.findall(r"[a-zA-Z\u00C0-\u024F']+", text[:5000].lower())
+        if len(words) < cfg["min_words"]:
+            return True
+        common = sum(w in self._function_words for w in words)
+        return common / len(words) >= cfg["min_share"]
+
+    @functools.cached_property
+    def _function_words(self) -> frozenset[str]:
+        return frozenset(self.settings["english"]["function_words"])
 
     # ------------------------------------------------------------------ the article
 

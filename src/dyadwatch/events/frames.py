@@ -270,6 +270,9 @@ class FrameBuilder:
                 g, via = head, t  # an infinitive read as adverbial ("have sworn to fight") still complements
             elif t.dep_ in ("pcomp", "pobj") and head.dep_ in ("prep", "agent"):
                 g, via = head.head, head
+                noun = self._object_cue(g, head)
+                if noun is not None:  # "signaled openness [to hosting]" with the PP on the verb
+                    g, via = noun, head
             elif t.dep_ == "acomp":
                 g, via = head, t
             else:
@@ -294,6 +297,12 @@ class FrameBuilder:
             return None
         return None
         return None
+
+    def _object_cue(self, verb: "Token", prep: "Token") -> "Token | None":
+        """The cue noun object of ``verb`` when the parser hung the noun's complement on the verb."""
+        if not (is_verbal(verb) or verb.pos_ == "AUX") or prep.lower_ not in ("to", "in", "for", "of"):
+            return None
+        return next((c for c in verb.children if c.dep_ == "dobj" and lemma(c) in self.cues.nouns), None)
 
     def _future(self, tok: "Token") -> bool:
         return any(c.dep_ == "aux" and self.cues.aux.get(c.lower_) in ("intend", "hypothetical") for c in tok.children)
