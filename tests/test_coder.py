@@ -189,3 +189,19 @@ def test_coder_without_resolver_settings_is_cached():
 ])
 def test_types(text, etype):
     assert one(code(text), etype)
+
+
+@pytest.mark.parametrize("text", [
+    "An earthquake struck Colombia, killing 40 people.",
+    "Cyclone Idai killed 600 people in Colombia.",
+    "A fire destroyed 50 homes in Chile on Sunday.",
+    "A train derailed in Peru, killing 30 passengers.",
+    "Lightning struck a school in Colombia, killing four children.",
+])
+def test_disasters_and_accidents_are_not_events(text):
+    assert [e for e in code(text) if e.type in ("ASSAULT", "COERCE", "THREATEN")] == []
+
+
+def test_bombing_with_no_named_doer_is_still_a_conflict_event():
+    e = one(code("A car bomb exploded near a police station in Colombia, killing three Colombian soldiers."), "ASSAULT")
+    assert e.actor.text == "" and e.actor.country == "" and e.recipient.country == "COL"

@@ -181,11 +181,12 @@ def _compose(b: FrameBuilder, cls: str, code: str) -> str:
 def _parties(b: FrameBuilder, f: Frame, tok: "Token", kind: str, entry: Entry, cue: Cue | None, cls: str) -> bool:
     """Fill the frame's actors and recipients; False when the frame is not a political event."""
     actor_tok = _actor_token(b, tok, kind, cue, cls)
-    if actor_tok is not None and lemma(actor_tok) in b.cues.non_agents:
-        if f.code[:2] in VIOLENT_ROOTS:
-            return False  # a flood, a crash, a fire: not a political event
+    instrument = actor_tok is not None and lemma(actor_tok) in b.cues.instruments
+    if actor_tok is not None and not instrument and _non_agent(b, actor_tok):
+        if f.code[:2] in VIOLENT_ROOTS or f.code[:2] == "17":
+            return False  # a flood, a crash, a fire, "Cyclone Idai": not a political event
         actor_tok = None
-    if actor_tok is not None and lemma(actor_tok) in b.cues.instruments:
+    if instrument:
         actor_tok = None  # "a car bomb killed": the doer is unknown, not the bomb
     rec_toks = _recipient_tokens(b, tok, kind, entry, cue, cls)
     if kind == "verb" and entry.theme:  # "mobilized reservists", "sent aid": the theme, not a party
@@ -217,6 +218,12 @@ def _parties(b: FrameBuilder, f: Frame, tok: "Token", kind: str, entry: Entry, c
     if f.code[:2] in VIOLENT_ROOTS and not f.actors and not _violent_context(b, f):
         return False
     return _political(b, f, kind)
+
+
+def _non_agent(b: FrameBuilder, tok: "Token") -> bool:
+    """A natural hazard, accident or illness as the subject ("the flood", "Cyclone Idai")."""
+    words = [tok] + [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod")]
+    return any(lemma(w) in b.cues.non_agents or w.lower_ in b.cues.non_agents for w in words)
 
 
 def _actor_token(b: FrameBuilder, tok: "Token", kind: str, cue: Cue | None, cls: str) -> "Token | None":
@@ -368,7 +375,14 @@ def _political(b: FrameBuilder, f: Frame, kind: str) -> bool:
                 return True  # "guerrillas operating in Macedonia"
     if b.lex.ontology.type_of(f.code) == "PROTEST" and f.actors:
         return True
+    if violent and f.recipients and _violent_context(b, f) and \
+            b.span.doc[f.trigger.i].sent is not None and _has_weapon(b):
+        return True  # a bombing or shelling with victims and no named doer is still a conflict event
     return False
+
+
+def _has_weapon(b: FrameBuilder) -> bool:
+    return any(lemma(t) in b.cues.instruments and lemma(t) not in b.cues.non_agents for t in b.span)
 
 
 def _group_like(b: FrameBuilder, p: Party) -> bool:

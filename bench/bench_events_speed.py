@@ -1,0 +1,110 @@
+"""Speed of the full analysis against spaCy alone, on 600-word articles built from real news
+paragraphs (../shared/data/extraction/scrapinghub-dev/ground-truth.json).
+
+Measures, on the same texts and in one process:
+  spacy   nlp.pipe over the texts (the parse every analysis needs);
+  full    Pipeline.analyze_document on each text as a plain-text document (extraction, parse,
+          actor resolution, event coding, key facts card, quality flags);
+and prints articles per second, the ratio full / spacy, and where the time goes (a profile of
+the stages measured separately on the same parses).
+
+    nice -n 10 .venv/bin/python bench/bench_events_speed.py [--articles 60] [--words 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUND_TRUTH = ROOT / ".." / "shared" / "data" / "extraction" / "scrapinghub-dev" / "ground-truth.json"
+
+
+def build_articles(n: int, words: int) -> list[str]:
+    """``n`` texts of about ``words`` words, each made of whole paragraphs of real articles, taken
+    in turn from the benchmark's pages so that every text mixes a few sources."""
+    data = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))
+    paragraphs = [p.strip() for item in data.values() for p in (item.get("articleBody") or "").split("\n")
+                  if len(p.split()) >= 20]
+    out: list[str] = []
+    i = 0
+    while len(out) < n and paragraphs:
+        chunk: list[str] = []
+        count = 0
+        while count < words:
+            p = paragraphs[i % len(paragraphs)]
+            i += 1
+            chunk.append(p)
+            count += len(p.split())
+        out.append("\n\n".join(chunk))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=60)
+    ap.add_argument("--words", type=int, default=600)
+    args = ap.parse_args(argv)
+    if not GROUND_TRUTH.exists():
+        print(f"{GROUND_TRUTH} is absent", file=sys.stderr)
+        return 2
+    from dyadwatch.model import Article, Document
+    from dyadwatch.nlp.dates import document_reference_date
+    from dyadwatch.nlp.parse import get_nlp, parse_article
+    from dyadwatch.pipeline import Pipeline
+
+    texts = build_articles(args.articles, args.words)
+    nwords = sum(len(t.split()) for t in texts) / len(texts)
+    pipe = Pipeline()
+    nlp = get_nlp()
+    # warm up every component once (model loading is not what we measure)
+    pipe.analyze_document(Document(source="warmup.txt", content=texts[0].encode("utf-8"), format="text"))
+    list(nlp.pipe(texts[:2]))
+
+    t0 = time.perf_counter()
+    for _doc in nlp.pipe(texts):
+        pass
+    t_spacy = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    n_events = 0
+    for i, text in enumerate(texts):
+        analysis = pipe.analyze_document(Document(source=f"a{i}.txt", content=text.encode("utf-8"), format="text"))
+        n_events += len(analysis.events)
+    t_full = time.perf_counter() - t0
+
+    # stage profile on fresh parses of the same texts
+    stages = {"parse": 0.0, "resolve": 0.0, "code": 0.0, "facts": 0.0}
+    from dyadwatch.facts import build_card
+
+    for i, text in enumerate(texts):
+        article = Article(doc_id=f"a{i}", source=f"a{i}", text=text)
+        t = time.perf_counter()
+        parsed = parse_article(article, nlp)
+        stages["parse"] += time.perf_counter() - t
+        ref = document_reference_date(parsed)
+        t = time.perf_counter()
+        mentions = pipe.resolver.resolve_article(parsed, ref)
+        stages["resolve"] += time.perf_counter() - t
+        t = time.perf_counter()
+        events = pipe.coder.code_article(parsed, mentions, ref)
+        stages["code"] += time.perf_counter() - t
+        t = time.perf_counter()
+        build_card(parsed, mentions, events, ref_date=ref)
+        stages["facts"] += time.perf_counter() - t
+
+    n = len(texts)
+    print(f"articles: {n} of {nwords:.0f} words on average; {n_events} events coded")
+    print(f"spaCy alone (nlp.pipe): {t_spacy:.2f}s = {n / t_spacy:.1f} articles/s")
+    print(f"full analyze:           {t_full:.2f}s = {n / t_full:.1f} articles/s")
+    print(f"ratio full / spaCy:     {t_full / t_spacy:.2f}")
+    print("stage profile (s per article): " + ", ".join(f"{k} {v / n * 1000:.1f} ms" for k, v in stages.items()))
+    print(f"event coder alone / spaCy alone: {stages['code'] / t_spacy:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
