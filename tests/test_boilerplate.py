@@ -195,3 +195,11 @@ def test_cross_validated_line_model_meets_the_floor() -> None:
     pages = tb.load_pages()
     preds = ev.run_text_cv(pages, 5)
     assert ev.score(preds, [p.truth for p in pages])["f1"] >= 0.85
+
+
+def test_a_snippet_of_few_sentences_is_kept_whole() -> None:
+    lines = ["Trump called Petro on Wednesday.", "The two leaders discussed drug policy."]
+    result = bp.clean_lines(lines)
+    assert result.kept == [0, 1]
+    menu = bp.clean_lines(["Home", "World", "Log in"])
+    assert menu.kept == []

@@ -411,6 +411,16 @@ def split_lines(text: str) -> tuple[list[str], list[int]]:
     return lines, numbers
 
 
+# The model learnt from whole pages (dozens to hundreds of lines); a text of fewer lines is a
+# snippet, not a page, and its position and neighbour features mean nothing: there every
+# sentence-shaped line (4+ words, ends a sentence) is kept.
+MIN_PAGE_LINES = 4
+
+
+def _sentence_shaped(line: str) -> bool:
+    return word_count(line) >= 4 and bool(_TERMINAL_RE.search(line))
+
+
 def clean_lines(lines: Sequence[str], numbers: Sequence[int] | None = None,
                 model: LineModel | None = None) -> CleanResult:
     """Keep the lines the model calls article text; every other line becomes a ``Removal``."""
@@ -419,10 +429,11 @@ def clean_lines(lines: Sequence[str], numbers: Sequence[int] | None = None,
     p = model.predict(lines)
     kept: list[int] = []
     removals: list[Removal] = []
+    tiny = len(lines) < MIN_PAGE_LINES
     for i, line in enumerate(lines):
         if is_generated_text(line):
             removals.append(Removal(text=line, reason="chatbot_text", line=numbers[i]))
-        elif p[i] >= model.threshold:
+        elif p[i] >= model.threshold or (tiny and _sentence_shaped(line)):
             kept.append(i)
         else:
             removals.append(Removal(text=line, reason=label_reason(line), line=numbers[i]))

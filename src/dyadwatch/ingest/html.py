@@ -1,9 +1,11 @@
 """HTML -> Article: trafilatura for the main text, our own readers for the rest.
 
 Steps: decode the bytes (BOM, ``<meta charset>``, UTF-8, a checked guess), parse once with lxml
-and refuse trees that libxml2 would truncate (too deep), read figure captions, credits,
-breadcrumbs and tables from the tree, let trafilatura extract the body and the metadata, then
-repair the body (``clean.repair``).
+and refuse trees that libxml2 would truncate (too deep), read figure captions, credits, the
+breadcrumb and the metadata (trafilatura's meta-tag and JSON-LD readers, htmldate) from the tree,
+let trafilatura extract the body, take tables, captions, a repeated headline and leaked chatbot
+text out of it, then repair it (``clean.repair``). When trafilatura finds no text, the page is
+rendered to plain text and read by ``ingest.text`` (the line model).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from dyadwatch.clean.render import render_tree
 from dyadwatch.clean.repair import repair_text
 from dyadwatch.config import Options
 from dyadwatch.errors import ExtractionError, InputError
-from dyadwatch.ingest.text import (read_dateline, article_from_text, check_size, decode_bytes,
-                                   detect_language, doc_id, shapes)
+from dyadwatch.ingest.text import (article_from_text, check_size, decode_bytes, detect_language,
+                                   doc_id, read_dateline, shapes)
 from dyadwatch.model import Article, Credit, Document, Removal, Table
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,8 @@ def deeper_than(root: etree._Element, limit: int) -> bool:
 
 # trafilatura options, chosen on the 111 dev pages by bench/eval_extraction.py (bench/RESULTS.md):
 # comments left out (reader comments are not the article; +0.011 F1 over the default), and
-# ``fast`` (no readability/justext fallback: F1 within 0.001 of favor_precision at 1.4x the speed).
+# ``fast`` (no readability/justext fallback: F1 within 0.001 of favor_precision at about 1.5x
+# its speed).
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "fast": True,
     "include_comments": False,
@@ -94,7 +97,8 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # gets a second look at the whole page instead.
 MIN_WORDS = 5
 # htmldate: the original publication date, not the last modification; no "extensive" search of
-# the page text (it costs 2 ms a page and finds dates of events as often as publication dates).
+# the page text (about 2 ms a page when measured while choosing; a date found in the text is as
+# likely an event date as the publication date).
 DATE_PARAMS: dict[str, Any] = {"original_date": True, "extensive_search": False}
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|\b)")
 _BREADCRUMB_XPATH = ("//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or "
