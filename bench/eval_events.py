@@ -159,15 +159,19 @@ def conflibert_rows(limit: int | None = None) -> list[tuple[str, str]]:
 
 def eval_conflibert(coder, limit: int | None, show_errors: bool) -> dict:
     pairs = []
+    gdelt_right = 0
     errors = []
     for text, gold in conflibert_rows(limit):
         top = top_event(coder.code_text(text))
         pred = str(penta_class(top.cameo)) if top else "0"
         pairs.append((gold, pred))
+        gdelt_right += (str(top.quad_class) if top else "0") == gold
         if show_errors and pred != gold:
             desc = f"{top.type}/{top.cameo} {top.actor.country or top.actor.text}->{top.recipient.country or top.recipient.text} [{top.trigger}]" if top else "-"
             errors.append(f"gold {gold} pred {pred} {desc} | {text[:160]}")
     print(confusion_report(pairs, ["0", "1", "2", "3", "4"], "ConfliBERT 5-class (0 no event, else class of the CAMEO root)"))
+    print(f"(for comparison, reading the class as GDELT's QuadClass instead: "
+          f"{gdelt_right / max(1, len(pairs)):.3f})")
     if errors:
         print("\n".join(errors))
     return {"n": len(pairs), "accuracy": sum(g == p for g, p in pairs) / max(1, len(pairs))}
