@@ -382,7 +382,7 @@ class EventCoder:
         for level in range(MAX_DATE_CLIMB):
             if t.i in anchors:
                 return level
-            if t.head is t:
+            if t.head.i == t.i:
                 return None
             t = t.head
         return None
@@ -454,7 +454,7 @@ def clause_depth(tok: "Token") -> int:
     sentence is its root clause's ("condemned the attack" is a condemnation first)."""
     depth, t = 0, tok
     for _ in range(12):
-        if t.head is t:
+        if t.head.i == t.i:
             break
         if t.dep_ in EMBEDDING:
             depth += 1

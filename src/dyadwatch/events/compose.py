@@ -44,6 +44,9 @@ def build_frames(b: FrameBuilder) -> list[Frame]:
             cue = b.modal_cue(tok, b._reported(tok) is not None)
         plans.append((tok, kind, entry, cue))
     consumed = _consumed(b, plans, triggers)
+    for tok, kind, entry, _cue in plans:
+        if not b.lex.ontology.is_event_code(entry.code) and tok.i not in consumed:
+            consumed |= _statement_scope(tok, kind) - {tok.i}
     frames: list[Frame] = []
     for tok, kind, entry, cue in plans:
         if tok.i in consumed or not b.lex.ontology.is_event_code(entry.code):
@@ -73,6 +76,13 @@ def _consumed(b: FrameBuilder, plans, triggers: set[int]) -> set[int]:
     return out
 
 
+def _statement_scope(tok: "Token", kind: str) -> set[int]:
+    """Tokens a statement speaks about ("expressed condolences over the attack", "denied charges
+    that it tortured ..."): events named there are its topic, not reported events."""
+    heads = [tok] if kind == "noun" else [c for c in tok.children if c.dep_ in ("dobj", "prep", "nsubjpass")]
+    return {t.i for h in heads for t in h.subtree}
+
+
 def _serves_protest(b: FrameBuilder, tok: "Token", entry: Entry, protests: set[int]) -> bool:
     """A demand or accusation in the purpose clause of a protest ("rallied to demand", "on
     hunger strike to protest", "blocked roads demanding"): CAMEO codes the protest, for a cause."""
@@ -80,7 +90,7 @@ def _serves_protest(b: FrameBuilder, tok: "Token", entry: Entry, protests: set[i
         return False
     t = tok
     for _ in range(4):
-        if t.dep_ not in ("advcl", "xcomp", "acl", "conj", "pcomp", "pobj", "prep") or t.head is t:
+        if t.dep_ not in ("advcl", "xcomp", "acl", "conj", "pcomp", "pobj", "prep") or t.head.i == t.i:
             return False
         t = t.head
         if t.i in protests and t.i != tok.i:
@@ -117,10 +127,16 @@ def _noun_stands(b: FrameBuilder, tok: "Token", entry: Entry, triggers: set[int]
         return False
     head = tok.head
     verb_head = head if is_verbal(head) else head.head if tok.dep_ == "pobj" and is_verbal(head.head) else None
-    if verb_head is not None and verb_head.i in triggers and verb_head is not tok \
+    if verb_head is not None and verb_head.i in triggers and verb_head.i != tok.i \
             and tok.dep_ in ("dobj", "nsubjpass", "attr", "pobj", "oprd"):
         # the object of another event verb: an event only with a doer of its own
         return any(c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ == "by") for c in tok.children)
+    if tok.dep_ == "pobj" and head.lower_ == "of" and lemma(head.head) in b.cues.quantity_nouns:
+        tok = head.head  # "a new round of joint exercises": the exercises stand where the round does
+        head = tok.head
+        verb_head = head if is_verbal(head) else None
+    if tok.dep_ == "attr" and lemma(head) in ("be", "remain", "become"):
+        return True  # "the United States remains the largest donor"
     if tok.dep_ == "pobj" and not is_verbal(head.head) and not b.headline:
         return False  # "a date for any meeting": inside another noun phrase
     supported = verb_head is not None and tok.dep_ in ("dobj", "nsubjpass", "attr", "pobj", "oprd")
@@ -371,8 +387,8 @@ def _political(b: FrameBuilder, f: Frame, kind: str) -> bool:
                 return True
             if tok.ent_type_ == "PERSON" and not violent:
                 return True
-            if lemma(tok) in b.cues.group_nouns and b.sm.phrase_country(tok) is not None:
-                return True  # "guerrillas operating in Macedonia"
+            if lemma(tok) in b.cues.group_nouns and (b.sm.phrase_country(tok) is not None or b.sm.sole_country()):
+                return True  # "guerrillas operating in Macedonia", "prisoners released in Tripoli"
     if b.lex.ontology.type_of(f.code) == "PROTEST" and f.actors:
         return True
     if violent and f.recipients and _violent_context(b, f) and \

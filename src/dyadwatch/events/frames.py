@@ -203,6 +203,8 @@ class FrameBuilder:
                     continue
             if e.obj_actor is not None and self._obj_is_actor(tok) != e.obj_actor:
                 continue
+            if e.needs_obj and not any(c.dep_ in ("dobj", "nsubjpass") for c in tok.children):
+                continue
             if e.mod and not self._lemma_in_mods(tok, e.mod):
                 continue
             if e.descriptor and not self._descriptor(tok, e.descriptor):
@@ -238,7 +240,7 @@ class FrameBuilder:
     def _cue_class(self, g: "Token", via: "Token") -> str:
         word = lemma(g)
         for c in g.children:
-            if c.dep_ in ("prt", "prep") and (c is via or c.i < via.i or c.dep_ == "prt"):
+            if c.dep_ in ("prt", "prep") and c.i > g.i and (c.i == via.i or c.i < via.i or c.dep_ == "prt"):
                 cls = self.cues.particle_verbs.get(f"{word} {c.lower_}")
                 if cls:
                     return cls
@@ -260,7 +262,7 @@ class FrameBuilder:
         t, reported = tok, False
         for _ in range(MAX_CLIMB):
             head = t.head
-            if head is t:
+            if head.i == t.i:
                 break
             if t.dep_ == "conj":
                 t = head
@@ -290,7 +292,7 @@ class FrameBuilder:
             if g.pos_ == "AUX" or lemma(g) in ("be", "remain", "seem", "appear", "become"):
                 t = g  # "is ready to", "appeared willing to": climb through the copula
                 continue
-            if t is not tok or tok.pos_ not in ("NOUN", "PROPN") or lemma(g) not in self.cues.support_verbs:
+            if t.i != tok.i or tok.pos_ not in ("NOUN", "PROPN") or lemma(g) not in self.cues.support_verbs:
                 break
             t = g  # "threatened to hold a general strike": through the support verb
         else:
@@ -333,7 +335,7 @@ class FrameBuilder:
                 return Cue(token=c, cls="request", reported=True, aux=c.lower_)
         if tok.dep_ == "xcomp" and lemma(tok.head) == "go" and tok.head.tag_ == "VBG":
             return Cue(token=tok.head, cls="intend", reported=reported, aux="going to")
-        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ in ("dobj", "nsubjpass") and tok.head is not tok \
+        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ in ("dobj", "nsubjpass") and tok.head.i != tok.i \
                 and not any(c.dep_ == "aux" for c in tok.children):
             return self.modal_cue(tok.head, reported)  # "would tighten the blockade"
         return None
@@ -345,7 +347,7 @@ class FrameBuilder:
             if t.dep_ == "conj":
                 t = t.head
                 continue
-            if t.dep_ not in ("ccomp", "xcomp", "advcl") or t.head is t:
+            if t.dep_ not in ("ccomp", "xcomp", "advcl") or t.head.i == t.i:
                 return None
             if self.cues.verbs.get(lemma(t.head)) == "report":
                 return t.head
@@ -362,7 +364,7 @@ class FrameBuilder:
             if any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in c.children)
                    for c in t.children):
                 return True
-            if t.head is t:
+            if t.head.i == t.i:
                 break
             t = t.head
         return False
@@ -383,13 +385,13 @@ class FrameBuilder:
                 return self.patient(tok)
             return agent
         head, dep = tok.head, tok.dep_
-        if head is tok:
+        if head.i == tok.i:
             return None
         if dep == "acomp" and tok.pos_ == "ADJ":  # "Israel is opposed to ...", "is ready to ..."
             return self.subject(head, depth + 1)
         if dep == "conj" and (is_verbal(head) or head.pos_ == "AUX"):
             if self.patient(head) is not None and not any(c.dep_ == "auxpass" for c in tok.children) \
-                    and head.dep_ in ("ccomp", "xcomp") and head.head is not head:
+                    and head.dep_ in ("ccomp", "xcomp") and head.head.i != head.i:
                 # "said [X was appreciated] and expressed ...": an active verb joined to a passive
                 # complement shares the subject of the verb above, not the passive's patient
                 return self.subject(head.head, depth + 1)
@@ -454,8 +456,9 @@ class FrameBuilder:
             if pas is not None:
                 out.append(pas)
             for c in tok.children:
-                if c.dep_ in ("dobj", "dative", "oprd"):
-                    out.append(c)
+                if c.dep_ in ("dobj", "dative", "oprd", "nsubjpass"):
+                    if c.dep_ != "nsubjpass":
+                        out.append(c)
                     # "lifted sanctions on Iran", "boycott contact with the United States"
                     for obj in [c] + list(c.conjuncts):
                         for p in obj.children:
@@ -508,6 +511,8 @@ class FrameBuilder:
         return out
 
     def _party_of(self, tok: "Token", how: str, exclude: list[Party]) -> list[Party]:
+        if tok.ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY"):
+            return []  # "Wednesday's attack", "the 1,500 accepted" name no party
         if tok.pos_ == "PRON" or tok.lower_ in PERSON_PRONOUNS | THING_PRONOUNS:
             if tok.lower_ in FIRST_PERSON or tok.lower_ in ("who", "which", "that", "what"):
                 return []
@@ -567,7 +572,7 @@ class FrameBuilder:
         """Whether a token's noun phrase sits where a recipient can: an object, or the object of
         a recipient preposition (not "amid U.S.-Colombia tensions", not "in Colombia")."""
         t = tok
-        while t.dep_ in ("compound", "amod", "poss", "nmod", "det", "case") and t.head is not t:
+        while t.dep_ in ("compound", "amod", "poss", "nmod", "det", "case") and t.head.i != t.i:
             t = t.head
         if t.dep_ == "pobj":
             return t.head.lower_ in RECIPIENT_PREPS and t.head.lower_ not in ("at", "from")
@@ -575,7 +580,7 @@ class FrameBuilder:
 
     def _locative(self, tok: "Token") -> bool:
         t = tok
-        while t.dep_ in ("compound", "amod", "poss", "nmod", "det") and t.head is not t:
+        while t.dep_ in ("compound", "amod", "poss", "nmod", "det") and t.head.i != t.i:
             t = t.head
         return t.dep_ == "pobj" and t.head.lower_ in LOCATIVE_PREPS
 
@@ -607,7 +612,7 @@ class FrameBuilder:
         for _ in range(MAX_CLIMB):
             if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in t.children):
                 return True
-            if t.dep_ in ("ROOT",) or t.head is t:
+            if t.dep_ in ("ROOT",) or t.head.i == t.i:
                 return False
             t = t.head
         return False

@@ -45,6 +45,7 @@ class Entry:
     descriptor: str = ""
     support: bool = False
     theme: bool = False  # the object is what is moved or imposed ("mobilized troops"), not a recipient
+    needs_obj: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +67,7 @@ class Cues:
     instruments: frozenset[str]
     support_verbs: frozenset[str]
     group_nouns: frozenset[str]
+    quantity_nouns: frozenset[str] = frozenset()
     report_verbs: frozenset[str] = frozenset()
 
 
@@ -117,7 +119,8 @@ def _entry(raw: dict, sets: dict[str, list[str]], ontology: Ontology, where: str
     return Entry(code=code, weight=float(raw.get("w", 1.0)), prep=frozenset(raw.get("prep", [])),
                  obj=frozenset(obj), obj_actor=raw.get("obj_actor"), mod=frozenset(raw.get("mod", [])),
                  partner=bool(raw.get("partner", False)), patient_subject=bool(raw.get("patient_subject", False)),
-                 descriptor=raw.get("descriptor", ""), support=bool(raw.get("support", False)), theme=theme)
+                 descriptor=raw.get("descriptor", ""), support=bool(raw.get("support", False)), theme=theme,
+                 needs_obj=bool(raw.get("needs_obj", False)))
 
 
 def _lexicon(section: dict, sets: dict, ontology: Ontology, name: str,
@@ -151,7 +154,8 @@ def _cues(data: dict, ontology: Ontology) -> Cues:
                 codes=data["codes"], reciprocal_words=tuple(data["reciprocal_words"]),
                 non_agents=frozenset(data["non_agents"]), violence_nouns=frozenset(data["violence_nouns"]),
                 instruments=frozenset(data["instruments"]), support_verbs=frozenset(data["support_verbs"]),
-                group_nouns=frozenset(data["group_nouns"]), report_verbs=frozenset(data["verbs"]["report"]))
+                group_nouns=frozenset(data["group_nouns"]), quantity_nouns=frozenset(data["quantity_nouns"]),
+                report_verbs=frozenset(data["verbs"]["report"]))
 
 
 def inflections(lemma: str) -> set[str]:
