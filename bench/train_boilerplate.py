@@ -42,9 +42,10 @@ TOKEN_RE = re.compile(r"\w+")
 SHINGLE = 4
 # A line is article text when at least this share of the shingles touching it are in the truth.
 LABEL_OVERLAP = 0.5
-# Hidden units of each stage (0 = logistic regression). 5-fold CV on the dev pages: logistic
-# regression in both stages F1 0.903, a 16-unit hidden layer in stage 1 0.900 at 3x the training
-# time, so the simpler model ships.
+# Hidden units of each stage (0 = logistic regression). 5-fold CV on the dev pages
+# (bench/eval_extraction.py --only-text [--hidden 16,0], bench/RESULTS.md): logistic regression in
+# both stages F1 0.911, a 16-unit hidden layer in stage 1 0.909 at 3x the training time, so the
+# simpler model ships.
 HIDDEN = (0, 0)
 SEED = 13
 
@@ -146,10 +147,26 @@ def _stack(pages: list[Page], fn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
 
+def impute_values(pages: list[Page]) -> dict[str, float]:
+    """Means of the features that CJK lines cannot measure (``bp.IMPUTED``) over the article
+    lines (label 1) of ``pages`` that can: the values such lines get."""
+    nan = {name: float("nan") for name in bp.IMPUTED}
+    cols = [bp.SHAPE_FEATURES.index(name) for name in bp.IMPUTED]
+    rows = []
+    for p in pages:
+        labels, _ = label_lines(p.lines, p.truth)
+        x = bp.line_features(p.lines, nan)[:, cols]
+        rows += [row for row, y in zip(x, labels) if y]
+    means = np.nanmean(np.array(rows), axis=0) if rows else [np.nan] * len(cols)
+    return {name: (round(float(m), 4) if np.isfinite(m) else bp.IMPUTED[name])
+            for name, m in zip(bp.IMPUTED, means)}
+
+
 def train(pages: list[Page], hidden: tuple[int, int] = HIDDEN, folds: int = 5) -> dict:
     """Fit both stages on ``pages``; stage 2 learns from out-of-fold stage-1 probabilities so
     that it sees the noise it will see on new pages. Returns the model dict (without metadata)."""
-    feats = {p.id: bp.line_features(p.lines) for p in pages}
+    impute = impute_values(pages)
+    feats = {p.id: bp.line_features(p.lines, impute) for p in pages}
     x1, y1, w1 = _stack(pages, lambda p: feats[p.id])
     stage1 = _fit_net(x1, y1, w1, hidden[0])
     oof: dict[str, np.ndarray] = {}
@@ -163,7 +180,7 @@ def train(pages: list[Page], hidden: tuple[int, int] = HIDDEN, folds: int = 5) -
     x2, y2, w2 = _stack(pages, lambda p: np.column_stack([feats[p.id],
                                                           bp.stage2_features(oof[p.id])]))
     stage2 = _fit_net(x2, y2, w2, hidden[1])
-    model = {"version": 1, "features": bp.feature_names(),
+    model = {"version": 1, "features": bp.feature_names(), "impute": impute,
              "stage2_features": list(bp.STAGE2_FEATURES),
              "stage1": stage1, "stage2": stage2, "threshold": 0.5}
     model["threshold"] = _choose_threshold(pages, model)

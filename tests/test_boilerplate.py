@@ -203,3 +203,17 @@ def test_a_snippet_of_few_sentences_is_kept_whole() -> None:
     assert result.kept == [0, 1]
     menu = bp.clean_lines(["Home", "World", "Log in"])
     assert menu.kept == []
+
+
+def test_cjk_text_is_counted_by_characters() -> None:
+    assert bp.word_count("Kindle for PCをインストールすると自動でホットキーが設定されます。") > 15
+    assert bp.word_count("three plain words") == 3
+    story = ["さて、このKindle for PC、Amazonがあまり力を入れていないのか操作性などあまりよくありません。"
+             "設定で変更できる箇所も少なく、融通が効かない面も多々あります。",
+             "Kindle for PCをインストールすると自動でホットキーが設定され、「Ctrl＋Alt＋K」で"
+             "立ち上がるようになります。使わない時はタスクバーに格納しておきます。",
+             "ところがKindle for PCをインストールすると、同じ操作をするたびにKindleが立ち上がって"
+             "しまいます。迷惑なことこの上なし。設定で変更しました。"]
+    lines = NAV + story + FOOT
+    result = bp.clean_lines(lines)
+    assert set(story) <= {lines[i] for i in result.kept}

@@ -77,7 +77,7 @@ def word_count(line: str) -> float:
     other = len(_WORD_RE.findall(_CJK_RE.sub(" ", line)))
     return other + cjk / CJK_CHARS_PER_WORD
 _TERMINAL_RE = re.compile(r"[.!?…。！？][\"'”’)\]」』]*$")
-_SENTENCE_BREAK_RE = re.compile(r"[.!?][\"'”’)]*\s+[\"'“‘(]*[A-Z]")
+_SENTENCE_BREAK_RE = re.compile(r"[.!?][\"'”’)]*\s+[\"'“‘(]*[A-Z]|[。！？][」』]?(?=.)")
 _SEPARATOR_RE = re.compile(r"[|»›•·►▸→]|\s/\s|\s>\s")
 _LINK_RE = re.compile(r"https?://|www\.|\.(?:com|org|net|html?)\b|@\w|#\w", re.IGNORECASE)
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b")
@@ -155,6 +155,7 @@ def stop_words() -> frozenset[str]:
 def _shape(line: str, counts: Counter[str], stops: frozenset[str]) -> list[float]:
     words = _WORD_RE.findall(line)
     n_words = word_count(line)
+    cjk = len(_CJK_RE.findall(line)) * 2 > len(line)  # mostly Chinese, Japanese or Korean
     n_chars = len(line)
     alpha = _ALPHA_WORD_RE.findall(line)
     letters = sum(len(w) for w in alpha) or 1
@@ -163,16 +164,18 @@ def _shape(line: str, counts: Counter[str], stops: frozenset[str]) -> list[float
     return [
         np.log1p(n_chars),
         np.log1p(n_words),
-        sum(w in stops for w in lower_words) / n,
+        # stop words, capitals and word lengths say nothing about CJK text: missing there,
+        # imputed by line_features
+        np.nan if cjk else sum(w in stops for w in lower_words) / n,
         float(bool(_TERMINAL_RE.search(line))),
-        sum(w[0].isupper() for w in alpha) / max(len(alpha), 1),
+        np.nan if cjk else sum(w[0].isupper() for w in alpha) / max(len(alpha), 1),
         sum(c.isupper() for c in line) / letters,
         sum(c.isdigit() for c in line) / max(n_chars, 1),
         sum(not c.isalnum() and not c.isspace() for c in line) / max(n_chars, 1),
         float(bool(_SEPARATOR_RE.search(line))),
         float(bool(_LINK_RE.search(line))),
         np.log1p(line.count(",")),
-        sum(len(w) for w in words) / n,
+        np.nan if cjk else sum(len(w) for w in words) / n,
         float(bool(_BULLET_RE.match(line))),
         np.log1p(len(_SENTENCE_BREAK_RE.findall(line))),
         float(counts[line] > 1),
@@ -245,13 +248,23 @@ STAGE2_FEATURES = ("p_self", "p_prev", "p_next", "p_prev2", "p_next2", "p_win3",
                    "p_before_mean", "p_after_mean")
 
 
-def line_features(lines: Sequence[str]) -> np.ndarray:
-    """Stage-1 feature matrix, one row per line (all lines non-blank)."""
+# Features that cannot be measured on lines in Chinese, Japanese or Korean script, and the values
+# they get there when the model does not say (a trained model stores the means over the article
+# lines of its training pages).
+IMPUTED = {"stop_ratio": 0.34, "title_ratio": 0.26, "mean_word_len": 4.8}
+
+
+def line_features(lines: Sequence[str], impute: dict[str, float] | None = None) -> np.ndarray:
+    """Stage-1 feature matrix, one row per line (all lines non-blank). Features that cannot be
+    measured (see ``IMPUTED``) take the values of ``impute``."""
     stops = stop_words()
     counts = Counter(lines)
     shape = np.array([_shape(line, counts, stops) for line in lines], dtype=float)
     if not len(lines):
         return np.zeros((0, len(feature_names())))
+    for name, default in IMPUTED.items():
+        k = SHAPE_FEATURES.index(name)
+        shape[np.isnan(shape[:, k]), k] = (impute or {}).get(name, default)
     col = {name: shape[:, i] for i, name in enumerate(SHAPE_FEATURES)}
     cols: list[np.ndarray] = [shape[:, i] for i in range(shape.shape[1])]
     cols += [_shift(col[f], 1) for f in NEIGHBOUR_SHAPE]
@@ -314,6 +327,7 @@ class LineModel:
     stage2: _Net | None
     threshold: float
     meta: dict[str, Any]
+    impute: dict[str, float] = field(default_factory=lambda: dict(IMPUTED))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "LineModel":
@@ -323,14 +337,15 @@ class LineModel:
                           field="features")
         stage2 = _Net.from_dict(d["stage2"]) if d.get("stage2") else None
         return cls(_Net.from_dict(d["stage1"]), stage2, float(d["threshold"]),
-                   d.get("training", {}))
+                   d.get("training", {}), {**IMPUTED, **d.get("impute", {})})
 
     def predict(self, lines: Sequence[str]) -> np.ndarray:
         if not lines:
             return np.zeros(0)
-        p = self.stage1.predict(line_features(lines))
+        x = line_features(lines, self.impute)
+        p = self.stage1.predict(x)
         if self.stage2 is not None:
-            p = self.stage2.predict(np.column_stack([line_features(lines), stage2_features(p)]))
+            p = self.stage2.predict(np.column_stack([x, stage2_features(p)]))
         return p
 
 
