@@ -140,8 +140,9 @@ def _noun_stands(b: FrameBuilder, tok: "Token", entry: Entry, triggers: set[int]
     if tok.dep_ == "pobj" and not is_verbal(head.head) and not b.headline:
         return False  # "a date for any meeting": inside another noun phrase
     supported = verb_head is not None and tok.dep_ in ("dobj", "nsubjpass", "attr", "pobj", "oprd")
-    if entry.support:
-        return supported and (lemma(verb_head) in b.cues.support_verbs or verb_head.i not in triggers)
+    if entry.support:  # a support verb, or any other verb the noun is the direct object of
+        return supported and (lemma(verb_head) in b.cues.support_verbs
+                              or (tok.dep_ in ("dobj", "nsubjpass") and verb_head.i not in triggers))
     if supported and lemma(verb_head) in b.cues.support_verbs:
         return True
     return _own_parties(b, tok) or b.headline

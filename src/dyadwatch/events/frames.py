@@ -205,6 +205,8 @@ class FrameBuilder:
                 continue
             if e.needs_obj and not any(c.dep_ in ("dobj", "nsubjpass") for c in tok.children):
                 continue
+            if e.bare and any(c.dep_ in ("oprd", "xcomp", "ccomp", "acomp") for c in tok.children):
+                continue
             if e.mod and not self._lemma_in_mods(tok, e.mod):
                 continue
             if e.descriptor and not self._descriptor(tok, e.descriptor):
@@ -225,7 +227,8 @@ class FrameBuilder:
                 if entry is not None:
                     found.append((tok, "verb", entry))
                 continue
-            if is_verbal(tok) and word in self.lex.verbs:
+            if is_verbal(tok) and word in self.lex.verbs and tok.dep_ not in ("amod", "compound", "nmod"):
+                # a participle used as an adjective ("the convicted offender", "alleged victims") is no event
                 entry = self.match_entry(tok, self.lex.verbs[word], self.governing_cue(tok) is not None)
                 if entry is not None:
                     found.append((tok, "verb", entry))
@@ -378,7 +381,7 @@ class FrameBuilder:
         subjects = [c for c in tok.children if c.dep_ in ("nsubj", "csubj")]
         if subjects:  # the one nearest the verb: "Bogotá — ... Petro and Trump spoke" is not Bogotá
             return min(subjects, key=lambda c: abs(tok.i - c.i))
-        if any(c.dep_ == "nsubjpass" for c in tok.children):
+        if any(c.dep_ == "nsubjpass" for c in tok.children) or (tok.dep_ == "acl" and tok.tag_ == "VBN"):
             agent = self._agent(tok)
             if agent is None and lemma(tok) in self.cues.verbs and self.cues.verbs[lemma(tok)] != "report":
                 # "Israel is opposed to", "Vietnam is committed to": a state of the subject
@@ -444,7 +447,12 @@ class FrameBuilder:
         return None
 
     def patient(self, tok: "Token") -> "Token | None":
-        return next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+        """The passive subject; for a participle modifying a noun ("aid delivered by X", "people
+        killed in the attack"), that noun."""
+        found = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+        if found is None and tok.dep_ == "acl" and tok.tag_ == "VBN":
+            return tok.head
+        return found
 
     def recipient_tokens(self, tok: "Token", entry: Entry | None, kind: str) -> list["Token"]:
         """Tokens naming the recipient: the object when it is an actor, the object of a recipient

@@ -46,6 +46,7 @@ class Entry:
     support: bool = False
     theme: bool = False  # the object is what is moved or imposed ("mobilized troops"), not a recipient
     needs_obj: bool = False
+    bare: bool = False
 
 
 @dataclass(slots=True)
@@ -120,7 +121,7 @@ def _entry(raw: dict, sets: dict[str, list[str]], ontology: Ontology, where: str
                  obj=frozenset(obj), obj_actor=raw.get("obj_actor"), mod=frozenset(raw.get("mod", [])),
                  partner=bool(raw.get("partner", False)), patient_subject=bool(raw.get("patient_subject", False)),
                  descriptor=raw.get("descriptor", ""), support=bool(raw.get("support", False)), theme=theme,
-                 needs_obj=bool(raw.get("needs_obj", False)))
+                 needs_obj=bool(raw.get("needs_obj", False)), bare=bool(raw.get("bare", False)))
 
 
 def _lexicon(section: dict, sets: dict, ontology: Ontology, name: str,

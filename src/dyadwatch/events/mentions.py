@@ -126,7 +126,8 @@ class SentenceMentions:
         """The only country the sentence names (other than ``besides``), if it names exactly one."""
         found: dict[str, Mention] = {}
         for m in self.by_token.values():
-            if m.country and m.country != besides and len(m.country) == 3 and m.kind in COUNTRY_KINDS:
+            if m.country and m.country != besides and len(m.country) == 3 and m.kind in COUNTRY_KINDS \
+                    and not m.code.startswith(("IGO", "NGO", "INT", "MNC")):
                 found.setdefault(m.country, m)
         return next(iter(found.values())) if len(found) == 1 else None
 
