@@ -135,6 +135,16 @@ def title_agreement(pages) -> tuple[int, int, int]:
     return agree, empty, len(pages)
 
 
+def repairs_on_truth(pages) -> dict[str, int]:
+    """Repairs ``repair_text`` makes on the human-extracted bodies: clean text, so each one is
+    a possible false positive (a few are real errors of the source pages)."""
+    from collections import Counter
+
+    from dyadwatch.clean.repair import repair_text
+
+    return dict(Counter(r.kind for p in pages for r in repair_text(p.truth)[1]))
+
+
 def run_text_cv(pages, folds: int, hidden: tuple[int, int] | None = None) -> list[str]:
     """extract_text on each page's rendered text, with a line model trained without its fold."""
     import train_boilerplate as tb
@@ -308,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(_row(f"(e) dyadwatch extract_text on rendered text, {args.folds}-fold CV",
                       score(cv, truths), None, f"line model trained without the page's fold; "
                       f"hidden units {hidden}"))
+    kinds = repairs_on_truth(pages)
+    lines.append(f"\n(h) repairs made on the {len(pages)} human-extracted bodies (clean text, "
+                 f"{sum(len(p.truth) for p in pages):,} characters): {sum(kinds.values())} "
+                 f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
     agree, empty, n = title_agreement(pages)
     lines.append(f"\n(g) headline of extract_text on the rendered page agrees with the HTML "
                  f"metadata title on {agree}/{n} pages ({empty} without a headline)")

@@ -50,6 +50,22 @@ def test_abbreviations_numbers_urls_are_left_alone(text: str) -> None:
     assert repairs == []
 
 
+@pytest.mark.parametrize("text", [
+    "Add 1 tsp. olive oil and 4 oz. cooked chicken.",
+    "Those infected with Y. pestis fall ill.",
+    "“We got her, we got her!” officers announced on their radios.",
+    "“There will be a time ... when the numbers are low,” he said.",
+    "The “Meth. We’re on it.” awareness campaign drew criticism.",
+    "Add 1 Fresno chile or chili flakes.",
+    "Last week State Department official David Holmes testified.",
+    "He was tapped as ambassador to the European Union.",
+    "Photos:\n\nlist of items follows here.",
+])
+def test_clean_text_is_left_alone(text: str) -> None:
+    out, repairs = repair_text(text)
+    assert out == text, repairs
+
+
 def test_initialism_is_not_a_sentence_end() -> None:
     out = fixed("Troops from the U.S. military arrived. Officials of the U.S. embassy spoke.")
     assert "U.S. military" in out and "U.S. embassy" in out

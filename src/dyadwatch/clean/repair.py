@@ -43,13 +43,6 @@ _COMMA_RE = re.compile(r"(?<=[^\W\d_]{2})([,;])(?=[^\W\d_]{2})")
 # paragraph start.
 _SENT_START_RE = re.compile(r"(?:(?<=[.!?][\"”’)] )|(?<=[.!?] ))([a-z])(?=[a-z]*\b)")
 _PREV_TOKEN_RE = re.compile(r"(\S+)\s+$")
-# Tokens before a period that do not end a sentence.
-ABBREVIATIONS = frozenset({
-    "e.g", "i.e", "etc", "vs", "cf", "approx", "mr", "mrs", "ms", "dr", "prof", "st", "no", "jan",
-    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gen", "col",
-    "lt", "sgt", "gov", "sen", "rep", "rev", "jr", "sr", "inc", "ltd", "co", "corp", "fig", "al",
-    "a.m", "p.m", "u.s", "u.k", "u.n", "e.u", "ft", "vol", "pp", "ed",
-})
 # UTF-8 read as windows-1252 or latin-1 leaves a lead byte (Â..ô) followed by a continuation
 # byte shown as one of these characters. Text without such a pair has no mojibake for ftfy to
 # fix, and skipping ftfy there saves about 1 ms per article (bench/eval_extraction.py speed).
@@ -188,6 +181,17 @@ def _glued_span(text: str, point: int) -> tuple[int, int]:
     return left, right
 
 
+@functools.lru_cache(maxsize=1)
+def abbreviations() -> frozenset[str]:
+    """Tokens before a period that do not end a sentence (``data/abbreviations.txt``)."""
+    words = _data_lines("abbreviations.txt")
+    bad = [w for w in words if w != w.lower() or " " in w or w.endswith(".")]
+    if bad:
+        raise KBError(f"abbreviations are lower case, without the final period: {bad[:3]}",
+                      file="abbreviations.txt")
+    return frozenset(words)
+
+
 def _is_abbreviation_stop(text: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
     if rx is not _STOP_RE or not m.group(1).startswith("."):
         return False
@@ -195,7 +199,7 @@ def _is_abbreviation_stop(text: str, m: re.Match[str], rx: re.Pattern[str]) -> b
     word_start = start
     while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
         word_start -= 1
-    return text[word_start:start].lower() in ABBREVIATIONS
+    return text[word_start:start].lower() in abbreviations()
 
 
 def sentence_case_edits(text: str) -> list[_Edit]:
@@ -208,8 +212,8 @@ def sentence_case_edits(text: str) -> list[_Edit]:
         if pos >= len(text) or not text[pos].islower() or _inside(pos, spans):
             continue
         word = re.match(r"\w+", text[pos:])
-        if word is None or any(c.isupper() for c in word.group(0)[1:]):
-            continue
+        if word is None or any(c.isupper() or c.isdigit() for c in word.group(0)[1:]):
+            continue  # iPhone, my6sense: brands written in lower case on purpose
         w = word.group(0)
         edits.append(_Edit(pos, pos + len(w), w[0].upper() + w[1:], "casing"))
     return edits
@@ -222,17 +226,27 @@ def _sentence_starts(text: str) -> Iterable[int]:
         stripped = para.lstrip()
         if stripped and prev_end:
             yield pos + len(para) - len(stripped)
-        if stripped:
-            prev_end = bool(re.search(r"[.!?:][\"”’)]*\s*$", stripped))
+        if stripped:  # a colon may introduce a lower-case list: not a sentence end here
+            prev_end = bool(re.search(r"(?<!\.\.)[.!?][\"”’)]*\s*$", stripped))
         pos += len(para) + 1
     for m in _SENT_START_RE.finditer(text):
         before = text[max(0, m.start() - 40):m.start()]
         tok = _PREV_TOKEN_RE.search(before)
-        if tok and tok.group(1).rstrip(".!?\"”’)").lower() in ABBREVIATIONS:
-            continue
-        if tok and re.search(r"\w\.\w", tok.group(1)):  # initialism such as U.S. or p.m.
+        if tok and not _ends_sentence(tok.group(1)):
             continue
         yield m.start(1)
+
+
+def _ends_sentence(token: str) -> bool:
+    """Whether ``token`` (the one before the space) ends a sentence: not an abbreviation
+    ("tsp."), an initial ("Y. pestis") or initialism ("U.S."), an ellipsis ("issues ... we"),
+    nor the end of a quotation, after which a sentence often goes on ("got her!" officers said;
+    the "Meth. We're on it." campaign)."""
+    if token.endswith(("...", "…")) or re.search(r"[.!?][\"”’)]+$", token):
+        return False
+    if re.search(r"\w\.\w", token) or re.fullmatch(r"\w\.", token):
+        return False
+    return token.rstrip(".!?\"”’)").lower() not in abbreviations()
 
 
 # --------------------------------------------------------------------------------------------
@@ -389,6 +403,8 @@ def _name_at(text: str, words: list[re.Match[str]], i: int, index: _Names,
 
 def _recase(found: str, right: str, curated: bool) -> str | None:
     partly = any(c.isupper() for c in found)
+    if partly and not found.split()[-1][:1].isupper():
+        return None  # "State Department official": a capitalised name then an ordinary word
     if not partly:
         key = found.lower()
         if not curated or _all_common(key):
@@ -421,9 +437,10 @@ def _fix_words(found: str, right: str) -> str | None:
     targets = right.split()
     if len(words) != len(targets):
         return None
+    stops = _stop_words()
     out = []
-    for w, t in zip(words, targets):
-        out.append(t if w.islower() and not t.islower() else w)
+    for w, t in zip(words, targets):  # "the European Union" keeps its "the"
+        out.append(t if w.islower() and not t.islower() and w not in stops else w)
     seps = re.findall(r"\s+", found)
     return "".join(w + (seps[i] if i < len(seps) else "") for i, w in enumerate(out))
 
