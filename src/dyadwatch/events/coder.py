@@ -10,7 +10,7 @@ arguments from the dependency parse, status. Then here: the date (a date express
 the trigger, else the sentence's only date, else the month of the reference date), the place
 (a place attached with "in"/"at"), actor references from the mentions, a confidence, and two
 article-level completions: a side the sentence leaves implicit takes the other country of the
-article's main pair ("Colombia lost its preferred status" -> USA -> COL), and a protest by an
+article's main pair ("Peru lost its preferential status" -> the other country of the pair), and a protest by an
 unnamed crowd is placed in the country where it happens.
 """
 

@@ -26,7 +26,7 @@ VIOLENT_ROOTS = ("18", "19", "20")
 # Types whose announced intent CAMEO codes as a threat (13x) rather than an offer (03x).
 HOSTILE_TYPES = frozenset({"ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT"})
 # Roots of verbal evaluations: a passive without agent under "said" is the speaker's evaluation
-# ("Trump said Petro's tone was appreciated" -> Trump praises Petro).
+# ("Carter said Mendez's tone was appreciated" -> Carter praises Mendez).
 EVALUATIVE_ROOTS = ("05", "11")
 NE_ACTOR_LABELS = ("ORG", "NORP", "GPE", "PERSON", "LOC", "FAC")
 
@@ -412,7 +412,7 @@ def _group_like(b: FrameBuilder, p: Party) -> bool:
 
 
 def _same_country(actor: Party, recipient: Party) -> bool:
-    """A bare country named as the recipient of its own actor ("Trump's anti-U.S. ...") is a
+    """A bare country named as the recipient of its own actor ("Carter's anti-U.S. ...") is a
     misreading; people and bodies of one country may still act on each other."""
     a, r = actor.mention, recipient.mention
     return a is not None and r is not None and r.kind == "country" and bool(a.country) and a.country == r.country

@@ -5,7 +5,7 @@ attached: a trigger token, a CAMEO code, the parties (actor side, recipient side
 
 1. Triggers: verbs and nouns of the lexicon whose constraints hold (``match_entry``).
 2. Cues: a trigger governed by a cue word becomes one composed frame ("threatened to impose
-   sanctions" -> THREATEN 1312, "openness to hosting Petro" -> AGREE 036, intended); a trigger
+   sanctions" -> THREATEN 1312, "openness to hosting Mendez" -> AGREE 036, intended); a trigger
    governed by an accusation stays an event of its own with status alleged, next to the ACCUSE.
 3. Arguments from the dependency parse: actor = subject (passive: the "by" agent; controlled
    clauses: the controller), recipient = object or the object of with/to/against/on ...; a noun
@@ -125,7 +125,7 @@ class FrameBuilder:
                 out.extend(g for g in c.children if g.dep_ in ("pobj", "pcomp"))
         if tok.dep_ == "acl" and tok.tag_ == "VBN":
             out.append(tok.head)
-        if not out:  # "visas revoked for Petro": a reduced passive read as subject + verb
+        if not out:  # "visas revoked for Mendez": a reduced passive read as subject + verb
             out = [c for c in tok.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"]
         more = [c for o in out for c in o.conjuncts]
         return out + more
@@ -222,7 +222,7 @@ class FrameBuilder:
             word = lemma(tok)
             if tok.pos_ in ("NOUN", "PROPN") and tok.lower_ in self.lex.verb_forms and \
                     any(c.dep_ == "nsubj" for c in tok.children):
-                word = self.lex.verb_forms[tok.lower_]  # a verb the tagger read as a noun ("Trump speak by phone")
+                word = self.lex.verb_forms[tok.lower_]  # a verb the tagger read as a noun ("Carter speak by phone")
                 entry = self.match_entry(tok, self.lex.verbs[word], self.governing_cue(tok) is not None)
                 if entry is not None:
                     found.append((tok, "verb", entry))
@@ -289,7 +289,7 @@ class FrameBuilder:
                 continue
             if cls and via.dep_ == "ccomp" and cls in ("intend", "threat", "reject") and not self._future(via) \
                     and not self._same_subject(via, g):
-                break  # "described X; Petro threatened ...": a clause of its own, not what is threatened
+                break  # "described X; Mendez threatened ...": a clause of its own, not what is threatened
             if cls:
                 return Cue(token=g, cls=cls, reported=reported)
             if g.pos_ == "AUX" or lemma(g) in ("be", "remain", "seem", "appear", "become"):
@@ -379,7 +379,7 @@ class FrameBuilder:
         if depth > MAX_CLIMB:
             return None
         subjects = [c for c in tok.children if c.dep_ in ("nsubj", "csubj")]
-        if subjects:  # the one nearest the verb: "Bogotá — ... Petro and Trump spoke" is not Bogotá
+        if subjects:  # the one nearest the verb: "Lima — ... Mendez and Carter spoke" is not Lima
             return min(subjects, key=lambda c: abs(tok.i - c.i))
         if any(c.dep_ == "nsubjpass" for c in tok.children) or (tok.dep_ == "acl" and tok.tag_ == "VBN"):
             agent = self._agent(tok)
@@ -428,7 +428,7 @@ class FrameBuilder:
 
     def noun_holder(self, noun: "Token", depth: int = 0) -> "Token | None":
         """Who does what a noun names: its possessor, else the subject of the verb it is the
-        object of ("Trump expressed interest in" -> Trump)."""
+        object of ("Carter expressed interest in" -> Carter)."""
         poss = next((c for c in noun.children if c.dep_ == "poss"), None)
         if poss is not None:
             return poss
@@ -543,7 +543,7 @@ class FrameBuilder:
 
     def linear_actor(self, tok: "Token", avoid: set[int]) -> list[Party]:
         """The nearest actor mention left of the trigger in the sentence (a weaker path, for
-        sentences the parser got wrong); "Petro and Trump" gives both."""
+        sentences the parser got wrong); "Mendez and Carter" gives both."""
         out: list[Party] = []
         i = tok.i - 1
         while i >= self.span.start and tok.i - i <= 15:

@@ -133,7 +133,7 @@ class SentenceMentions:
 
     def phrase_place(self, head: "Token", depth: int = 1) -> Mention | None:
         """Like ``phrase_country`` but only places (countries, capitals, cities): "the capital city
-        of Algiers" -> Algiers; "support of Petro" is no place."""
+        of Algiers" -> Algiers; "support of Mendez" is no place."""
         m = self.phrase_country(head, depth, places_only=True)
         return m
 
@@ -156,7 +156,7 @@ class SentenceMentions:
     def pronoun(self, tok: "Token", exclude: Iterable[Mention] = ()) -> Mention | None:
         """The antecedent of a third-person pronoun: the nearest earlier mention of a person
         ("he", "him") or of a country, organisation or group ("it", "they"), skipping ``exclude``
-        (the other argument of the event: "Trump ... meeting him" is not Trump)."""
+        (the other argument of the event: "Carter ... meeting him" is not Carter)."""
         word = tok.lower_
         if word in PERSON_PRONOUNS:
             kinds = {"person"}

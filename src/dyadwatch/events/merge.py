@@ -34,7 +34,7 @@ def _evidence_rank(e: Event) -> tuple[float, int]:
 
 def _fill(ref: ActorRef, other: ActorRef) -> ActorRef:
     """The primary report's party, completed by the other report when it says who it was:
-    an implicit "USA" becomes Donald Trump only when the primary named nobody."""
+    an implicit "USA" becomes a named president only when the primary named nobody."""
     if other.kb_id and not ref.kb_id and (not ref.text or ref.country == other.country and not ref.name):
         return other if not ref.text else ref
     return ref if (ref.country or ref.text or ref.kb_id) else other
