@@ -95,7 +95,6 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "ago": re.compile(rf"\b(?P<n>\d+|{num})\s+(?P<unit>{unit})\s+ago\b", flags),
         "rel_unit": re.compile(rf"\b(?P<rel>{rel})\s+(?P<unit>{unit})\b", flags),
         "year": re.compile(r"(?<![\d/.-])(\d{4})(?![\d/-]|s\b)"),
-        "decade": re.compile(r"\b(\d{3})0s\b"),
         "today": re.compile(r"\b(today|tonight|this morning|this afternoon|this evening|yesterday|tomorrow)\b", flags),
     }
 
