@@ -4,7 +4,7 @@
 ``start`` is an offset in the returned text:
 
 1. ``mojibake``: ftfy, with its quote-uncurling and width folding off (those are not errors);
-2. ``spacing``: a missing space after sentence punctuation (``rhetoric.Petro``) or a comma
+2. ``spacing``: a missing space after sentence punctuation (``rhetoric.The``) or a comma
    (``conversation,while``), and after an initialism (``U.S.military``), never inside URLs, e-mail
    addresses, numbers (``3.5``, ``1,000``) or abbreviations (``e.g.``, ``p.m.``);
 3. ``casing``: a sentence or paragraph that starts in lower case, and ``proper_name``: a known
@@ -146,7 +146,7 @@ def mojibake_edits(text: str) -> list[_Edit]:
 
 def spacing_edits(text: str) -> list[_Edit]:
     """Insert the missing space after sentence punctuation, commas and initialisms. Each edit
-    spans the glued words ("rhetoric.Petro" -> "rhetoric. Petro") so that it reads on its own."""
+    spans the glued words ("talks.The" -> "talks. The") so that it reads on its own."""
     spans = _protected(text)
     points = set()
     for rx in (_STOP_RE, _INITIALISM_RE, _COMMA_RE):

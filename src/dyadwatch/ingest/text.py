@@ -364,7 +364,7 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def _name_case(name: str) -> str:
-    """SERGIO ACERO -> Sergio Acero; short all-caps words (AFP, AP, EFE) stay as written."""
+    """JANE DOE -> Jane Doe; short all-caps words (AFP, AP, EFE) stay as written."""
     if not name.isupper():
         return name
     return " ".join(w if len(w) <= 3 else w.capitalize() for w in name.split())
