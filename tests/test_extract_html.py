@@ -238,3 +238,23 @@ def test_dev_pages_meet_the_floor() -> None:
         preds.append(extract_html(Document(source=pid, content=content, url=item["url"])).text)
         truths.append(item["articleBody"])
     assert score(preds, truths)["f1"] >= 0.965
+
+
+def test_credit_written_into_the_caption() -> None:
+    import lxml.html
+
+    root = lxml.html.fromstring(
+        "<html><body><figure><img src='a.jpg'><figcaption>Voters queue in Lima on Sunday."
+        "<span class='css-1x'>Credit...Ana Diaz/The Andean Ledger</span></figcaption></figure>"
+        "<figure><figcaption>Talks in Quito. Photo: Luis Mora/AFP</figcaption></figure>"
+        "<figure><figcaption>A photo of the lake at dawn.</figcaption></figure></body></html>")
+    figures = H.read_figures(root)
+    assert [(f.caption, f.credit) for f in figures] == [
+        ("Voters queue in Lima on Sunday.", "Credit...Ana Diaz/The Andean Ledger"),
+        ("Talks in Quito.", "Photo: Luis Mora/AFP"),
+        ("A photo of the lake at dawn.", "")]
+    article = extract_html(doc(page("<article>" + "".join(f"<p>{p}</p>" for p in PARAS)
+                                    + lxml.html.tostring(root.find(".//figure"),
+                                                         encoding="unicode") + "</article>")))
+    assert ("photographer", "Ana Diaz") in {(c.role, c.name) for c in article.credits}
+    assert ("agency", "The Andean Ledger") in {(c.role, c.name) for c in article.credits}

@@ -108,6 +108,10 @@ _SECTION_META = ("article:section", "og:section", "section", "parsely-section", 
 _NOT_SECTIONS = frozenset({"news", "article", "articles", "story", "stories", "amp", "www", "index",
                            "en", "us", "uk", "live", "video", "html", "post", "posts", "p"})
 _CREDIT_CLASS_RE = re.compile(r"credit|byline|copyright|source|photographer", re.I)
+# A credit written into the caption text: "... on Tuesday. Credit... Jane Doe/Agency",
+# "... in Lima. Photo: Jane Doe/Agency".
+_CAPTION_CREDIT_RE = re.compile(r"(?:\bCredit\b|\b(?:Photo|Photograph|Image)s?\b)\s*(?:\.{2,3}|…|:|"
+                                r"\bby\b)\s*[A-Z][^.!?]{1,80}$")
 
 
 def extract_html(doc: Document, options: Options | None = None, *,
@@ -242,6 +246,8 @@ def read_figures(root: etree._Element) -> list[Figure]:
         caption = _text(cap_el)
         if credit and caption.endswith(credit):
             caption = caption[: -len(credit)].strip()
+        elif not credit and (m := _CAPTION_CREDIT_RE.search(caption)):
+            caption, credit = caption[:m.start()].strip(), m.group(0).strip()
         if caption or credit:
             out.append(Figure(caption=caption, credit=credit))
     return out
@@ -306,8 +312,8 @@ def _add_figures(article: Article, figures: list[Figure]) -> None:
         if fig.caption:
             article.captions.append(fig.caption)
         if fig.credit:
-            name = re.sub(r"^(?:photo|photograph|image|credit)s?\s*(?:by|:)?\s*", "", fig.credit,
-                          flags=re.I).strip()
+            name = re.sub(r"^(?:photo|photograph|image|credit)s?\s*(?:by|:|\.{2,3}|…)?\s*", "",
+                          fig.credit, flags=re.I).strip()
             person, _, agency = name.partition("/")
             if person.strip():
                 article.credits.append(Credit("photographer", person.strip(), fig.caption))
