@@ -94,12 +94,12 @@ def features(pairs: list[dict], use_embeddings: bool) -> tuple[np.ndarray | None
 
     scorer = sim.Scorer(use_embeddings=False)
     texts = [(r["text1"], r["text2"]) for r in pairs]
-    toks = [(sim.tokens(a), sim.tokens(b)) for a, b in texts]
-    for ta, tb in toks:
-        scorer.freqs.add(ta)
-        scorer.freqs.add(tb)
-    lex = np.array([sim.cosine(sim.tfidf(a, scorer.freqs), sim.tfidf(b, scorer.freqs))
-                    for a, b in toks])
+    docs = [(sim.analyse(a), sim.analyse(b)) for a, b in texts]
+    for (la, ta), (lb, tb) in docs:
+        scorer.freqs.add(ta, la)
+        scorer.freqs.add(tb, lb)
+    lex = np.array([sim.cosine(sim.tfidf(ta, scorer.freqs, la), sim.tfidf(tb, scorer.freqs, lb))
+                    for (la, ta), (lb, tb) in docs])
     if not use_embeddings:
         return None, lex, 0.0
     from dyadwatch.stories.embed import default_encoder

@@ -18,15 +18,20 @@ SETTINGS_FILE = DATA_DIR / "stories.json"
 SCHEMA_FILE = DATA_DIR / "stories.schema.json"
 
 
-def load_settings(path: Path = SETTINGS_FILE) -> dict[str, Any]:
-    """The settings in ``path``, validated; raises KBError naming the file and field."""
+STOPWORDS_FILE = DATA_DIR / "stopwords.json"
+STOPWORDS_SCHEMA = DATA_DIR / "stopwords.schema.json"
+
+
+def load_settings(path: Path = SETTINGS_FILE, schema: Path = SCHEMA_FILE) -> dict[str, Any]:
+    """The JSON data in ``path``, validated against ``schema``; raises KBError naming the file
+    and the field."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        jsonschema.validate(data, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+        jsonschema.validate(data, json.loads(schema.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as exc:
-        raise KBError(f"cannot read the stories settings: {exc}", file=str(path)) from exc
+            raise KBError(f"cannot read the data file: {exc}", file=str(path)) from exc
     except jsonschema.ValidationError as exc:
-        raise KBError(f"invalid stories settings: {exc.message}", file=str(path),
+        raise KBError(f"invalid data file: {exc.message}", file=str(path),
                       field="/".join(str(p) for p in exc.absolute_path)) from exc
     return data
 
@@ -35,3 +40,15 @@ def load_settings(path: Path = SETTINGS_FILE) -> dict[str, Any]:
 def settings() -> dict[str, Any]:
     """The shipped settings (loaded once)."""
     return load_settings()
+
+
+@functools.lru_cache(maxsize=1)
+def stopwords() -> dict[str, frozenset[str]]:
+    """Stop words of each language named in ``similarity.stopword_languages``."""
+    data = load_settings(STOPWORDS_FILE, STOPWORDS_SCHEMA)["languages"]
+    wanted = settings()["similarity"]["stopword_languages"]
+    missing = [lang for lang in wanted if lang not in data]
+    if missing:
+        raise KBError(f"no stop words for {missing}; run bench/build_stopwords.py",
+                      file=str(STOPWORDS_FILE), field="languages")
+    return {lang: frozenset(data[lang]) for lang in wanted}
