@@ -158,6 +158,7 @@ def parse_rule(text: str) -> Rule:
     parts["dyads"] = [parse_dyad(d).label for d in parts["dyads"]]
     parts["types"] = [t.upper() for t in parts["types"]]
     parts["statuses"] = [s.lower() for s in parts["statuses"]]
+    parts["words"] = [w.lower() for w in parts["words"]]
     return Rule(**{k: tuple(v) for k, v in parts.items()}, min_quality=quality)
 
 

@@ -53,6 +53,7 @@ class Settings:
     count_statuses: tuple[str, ...]
     default_interval: str
     max_periods: int
+    auto_max_periods: int
     status_weights: dict[str, float]
     max_corroboration: int
     prior_sd: float
@@ -81,6 +82,7 @@ def load_settings(path: str | None = None) -> Settings:
         raise KBError(exc.message, file=source, field="/".join(map(str, exc.absolute_path))) from exc
     s, i, c = data["series"], data["index"], data["changes"]
     return Settings(tuple(s["count_statuses"]), s["default_interval"], s["max_periods"],
+                    s["auto_max_periods"],
                     dict(i["status_weights"]), i["max_corroboration"], i["prior_sd"],
                     i["prior_weight"], i["z"], c["baseline_periods"], c["min_baseline_periods"],
                     c["z_threshold"], c["min_events"], c["count_floor"],
@@ -191,15 +193,17 @@ def series(conn: Any, dyad: Dyad | str, *, interval: str | None = None, by: str 
     """Counts and index of a dyad per period, empty periods included, with detected changes."""
     cfg = cfg or settings()
     d = parse_dyad(dyad) if isinstance(dyad, str) else dyad
-    interval = interval or cfg.default_interval
-    if interval not in q.INTERVALS:
-        raise InputError(f"interval must be one of {', '.join(q.INTERVALS)}; got {interval!r}",
-                         source="interval")
     if by not in q.GROUP_KEYS:
         raise InputError(f"by must be one of {', '.join(q.GROUP_KEYS)}; got {by!r}", source="by")
     flt = EventFilter(dyad=d, since=since, until=until, min_quality=min_quality, types=tuple(types),
                       statuses=tuple(statuses if statuses is not None else cfg.count_statuses),
                       actor=actor)
+    interval = interval or cfg.default_interval
+    if interval == "auto":
+        interval = auto_interval(*q.day_range(conn, flt), cfg=cfg)
+    if interval not in q.INTERVALS:
+        raise InputError(f"interval must be auto or one of {', '.join(q.INTERVALS)}; got "
+                         f"{interval!r}", source="interval")
     rows = q.period_sums(conn, flt, interval=interval, by=by, status_weights=cfg.status_weights,
                          max_corroboration=cfg.max_corroboration)
     points, keys = _points(rows, interval, cfg)
@@ -208,6 +212,19 @@ def series(conn: Any, dyad: Dyad | str, *, interval: str | None = None, by: str 
     if detect:
         out.changes = changes(out, cfg)
     return out
+
+
+def auto_interval(first: dt.date | None, last: dt.date | None, *, cfg: Settings | None = None) -> str:
+    """The finest interval with at most ``auto_max_periods`` periods from ``first`` to ``last``."""
+    cfg = cfg or settings()
+    if first is None or last is None:
+        return cfg.default_interval
+    days = (last - first).days + 1
+    # Periods per interval, counted generously (a partial period at each end).
+    for interval, length in (("day", 1), ("week", 7), ("month", 30.4), ("quarter", 91.3)):
+        if days / length + 2 <= cfg.auto_max_periods:
+            return interval
+    return "year"
 
 
 def _points(rows: list[dict[str, Any]], interval: str, cfg: Settings) -> tuple[list[Point], list[str]]:

@@ -118,14 +118,31 @@ def has_table(conn: Any, name: str) -> bool:
 
 
 # --- series -------------------------------------------------------------------------------------
-def _weight_sql(status_weights: dict[str, float], max_corroboration: int) -> tuple[str, list[Any]]:
+# Corroboration where stories are stored: the number of distinct sources of the merged story event
+# of the same type and countries in the document's story (stories.merge); else the event's number
+# of reporting spans in its own document.
+STORY_SOURCES = ("LEFT JOIN (SELECT sd.doc_id, se.type, se.actor_country, se.recipient_country, "
+                 "max(se.num_sources) AS n_sources FROM story_documents sd JOIN story_events se "
+                 "ON se.story_id = sd.story_id GROUP BY sd.doc_id, se.type, se.actor_country, "
+                 "se.recipient_country) sc ON sc.doc_id = e.doc_id AND sc.type = e.type "
+                 "AND sc.actor_country IS NOT DISTINCT FROM e.actor_country "
+                 "AND sc.recipient_country IS NOT DISTINCT FROM e.recipient_country")
+
+
+def has_stories(conn: Any) -> bool:
+    return has_table(conn, "story_events") and has_table(conn, "story_documents")
+
+
+def _weight_sql(status_weights: dict[str, float], max_corroboration: int,
+                stories: bool) -> tuple[str, list[Any]]:
     """SQL for an event's index weight: confidence x status weight x (1 + ln corroboration)."""
     cases = " ".join("WHEN ? THEN ?" for _ in status_weights)
     params: list[Any] = []
     for status, weight in status_weights.items():
         params += [status, float(weight)]
+    corroboration = "coalesce(sc.n_sources, e.n_mentions, 1)" if stories else "coalesce(e.n_mentions, 1)"
     sql = (f"coalesce(e.confidence, 0.5) * (CASE e.status {cases} ELSE 0 END) * "
-           f"(1 + ln(least(greatest(coalesce(e.n_mentions, 1), 1), ?)))")
+           f"(1 + ln(least(greatest({corroboration}, 1), ?)))")
     return sql, params + [int(max_corroboration)]
 
 
@@ -136,12 +153,22 @@ def period_sums(conn: Any, flt: EventFilter, *, interval: str, by: str,
     if interval not in INTERVALS or by not in GROUP_KEYS:
         raise ValueError(f"interval {interval!r} or breakdown {by!r} is not allowed")
     where, params = flt.where()
-    w_sql, w_params = _weight_sql(status_weights, max_corroboration)
+    stories = has_stories(conn)
+    w_sql, w_params = _weight_sql(status_weights, max_corroboration, stories)
+    join = STORY_SOURCES if stories else ""
     sql = (f"SELECT period, key, count(*) AS n, sum(w) AS sw, sum(w * w) AS sw2, sum(w * x) AS swx, "
            f"sum(w * x * x) AS swx2 FROM (SELECT date_trunc('{interval}', e.day) AS period, "
-           f"{GROUP_KEYS[by]} AS key, coalesce(e.intensity, 0) AS x, {w_sql} AS w {FROM} "
+           f"{GROUP_KEYS[by]} AS key, coalesce(e.intensity, 0) AS x, {w_sql} AS w {FROM} {join} "
            f"WHERE e.day IS NOT NULL AND {where}) GROUP BY period, key ORDER BY period, key")
     return _rows(conn, sql, w_params + params)
+
+
+def day_range(conn: Any, flt: EventFilter) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last event day the filter matches."""
+    where, params = flt.where()
+    row = conn.execute(f"SELECT min(e.day), max(e.day) {FROM} WHERE e.day IS NOT NULL AND {where}",
+                       params).fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -372,3 +399,41 @@ def revoke_token(conn: Any, tid: str, now: dt.datetime) -> bool:
 
 def touch_token(conn: Any, tid: str, now: dt.datetime) -> None:
     conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, tid])
+
+
+# --- stories (tables of migration 002, written by dyadwatch.store.stories) ----------------------
+class ReadView:
+    """The read methods ``dyadwatch.store.stories`` uses (``conn``, ``query``) over one cursor."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return _rows(self.conn, sql, params)
+
+
+def story_count(conn: Any, *, since: dt.date | None = None, until: dt.date | None = None,
+                min_documents: int = 1) -> int:
+    """How many stories ``store.stories.list_stories`` would page through with these filters."""
+    parts, params = ["n_documents >= ?"], [min_documents]
+    for sql, value in (("last_seen >= ?", since), ("first_seen <= ?", until)):
+        if value is not None:
+            parts.append(sql)
+            params.append(value)
+    return int(conn.execute(f"SELECT count(*) FROM stories WHERE {' AND '.join(parts)}",
+                            params).fetchone()[0])
+
+
+def event_ids_at(conn: Any, spans: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], str]:
+    """Stored event ids by (document, field, evidence start): links a story's reports to the
+    article-level events behind them."""
+    keys = list(dict.fromkeys(spans))
+    if not keys:
+        return {}
+    docs = sorted({k[0] for k in keys})
+    rows = conn.execute(f"SELECT doc_id, field, ev_start, id FROM events WHERE doc_id IN "
+                        f"({', '.join('?' * len(docs))}) ORDER BY idx", docs).fetchall()
+    found: dict[tuple[str, str, int], str] = {}
+    for doc_id, fld, start, eid in rows:
+        found.setdefault((doc_id, fld or "body", start), eid)
+    return {k: found[k] for k in keys if k in found}
