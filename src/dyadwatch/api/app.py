@@ -74,16 +74,31 @@ class AppState:
 
 
 def open_store(db_path: str | Path, read_only: bool) -> Store:
-    """Open the database; a read-only server first brings the schema up to date (briefly
-    read-write) so that it can serve a database made by an older version."""
+    """Open the database; a read-only server whose database lacks a shipped migration first
+    applies it (briefly read-write), so that it can serve a database made by an older version."""
     path = str(db_path)
-    if read_only:
-        if path != ":memory:":
-            if not Path(path).exists():
-                raise StoreError("no such database; create it with `dyadwatch ingest`", source=path)
-            Store(path).close()  # migrates
-        return Store(path, read_only=path != ":memory:")
-    return Store(path)
+    if not read_only or path == ":memory:":
+        return Store(path)
+    if not Path(path).exists():
+        raise StoreError("no such database; create it with `dyadwatch ingest`", source=path)
+    store = Store(path, read_only=True)
+    if _pending_migrations(store):
+        store.close()
+        Store(path).close()  # migrates
+        store = Store(path, read_only=True)
+    return store
+
+
+def _pending_migrations(store: Store) -> bool:
+    import duckdb
+
+    from dyadwatch.store import migrations
+
+    try:
+        done = {r[0] for r in store.conn.execute("SELECT version FROM schema_migrations").fetchall()}
+    except duckdb.Error:  # no schema table yet: everything is pending
+        return True
+    return any(v not in done for v, _ in migrations())
 
 
 def create_app(db_path: str | Path, *, read_only: bool = True, cors_origins: tuple[str, ...] = (),
