@@ -67,28 +67,31 @@ def features_from_text(doc_id: str, text: str, *, title: str = "", day: dt.date 
                        entities=frozenset(entities), day=day, source=source, title=title)
 
 
-def entity_keys(analysis: Analysis) -> set[str]:
-    """Keys of who and where: KB entities ("e:"), countries ("c:"), places ("p:") and the
-    dyad and type of each event ("v:"), all from the analysis, none from raw words."""
+def entity_keys(mentions: Iterable[dict[str, Any]], events: Iterable[dict[str, Any]],
+                dateline: str = "") -> set[str]:
+    """Keys of who and where, from the JSON forms of mentions and events: KB entities ("e:"),
+    countries ("c:"), places ("p:") and the type and dyad of each event ("v:")."""
     keys: set[str] = set()
-    for m in analysis.mentions:
-        if m.kb_id:
-            keys.add(f"e:{m.kb_id}")
-        elif m.name and m.kind in ("person", "org"):
-            keys.add(f"e:{m.name.lower()}")
-        if m.country:
-            keys.add(f"c:{m.country}")
-        if m.kind in ("capital", "place") and (m.name or m.text):
-            keys.add(f"p:{(m.name or m.text).lower()}")
-    for e in analysis.events:
-        a = e.actor.country or e.actor.kb_id
-        r = e.recipient.country or e.recipient.kb_id
+    for m in mentions:
+        if m.get("kb_id"):
+            keys.add(f"e:{m['kb_id']}")
+        elif m.get("name") and m.get("kind") in ("person", "org"):
+            keys.add(f"e:{m['name'].lower()}")
+        if m.get("country"):
+            keys.add(f"c:{m['country']}")
+        if m.get("kind") in ("capital", "place") and (m.get("name") or m.get("text")):
+            keys.add(f"p:{(m.get('name') or m.get('text')).lower()}")
+    for e in events:
+        actor, rec = e.get("actor") or {}, e.get("recipient") or {}
+        a = actor.get("country") or actor.get("kb_id") or ""
+        r = rec.get("country") or rec.get("kb_id") or ""
         if a or r:
-            keys.add(f"v:{e.type}:{a}:{r}")
-        if e.location is not None and e.location.text:
-            keys.add(f"p:{e.location.text.lower()}")
-    if analysis.article.dateline:
-        keys.add(f"p:{analysis.article.dateline.lower()}")
+            keys.add(f"v:{e.get('type')}:{a}:{r}")
+        loc = e.get("location") or {}
+        if loc.get("text"):
+            keys.add(f"p:{loc['text'].lower()}")
+    if dateline:
+        keys.add(f"p:{dateline.lower()}")
     return keys
 
 
@@ -105,9 +108,35 @@ def outlet(article: Any) -> str:
 
 def features_from_analysis(analysis: Analysis) -> DocFeatures:
     a = analysis.article
-    day = a.published or analysis.ref_date
-    return features_from_text(a.doc_id, a.text, title=a.title, day=day, source=outlet(a),
-                              entities=entity_keys(analysis))
+    keys = entity_keys((m.to_dict() for m in analysis.mentions),
+                       (e.to_dict() for e in analysis.events), a.dateline)
+    return features_from_text(a.doc_id, a.text, title=a.title, day=a.published or analysis.ref_date,
+                              source=outlet(a), entities=keys)
+
+
+def features_from_dict(d: dict[str, Any]) -> DocFeatures:
+    """Features of a stored analysis (the ``Analysis.to_dict()`` form the store keeps)."""
+    doc = d.get("document") or {}
+    day = _date(doc.get("published")) or _date(doc.get("ref_date"))
+    keys = entity_keys(d.get("mentions") or [], d.get("events") or [], doc.get("dateline") or "")
+    source = doc.get("source_name") or outlet(_Doc(doc.get("url") or "", doc.get("path") or ""))
+    return features_from_text(doc.get("id") or "", d.get("text") or "", title=doc.get("title") or "",
+                              day=day, source=source, entities=keys)
+
+
+@dataclass
+class _Doc:
+    url: str
+    source: str
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------------------------

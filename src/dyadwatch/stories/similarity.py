@@ -36,6 +36,9 @@ _WORD = re.compile(r"\w+")
 Vector = dict[str, float]
 
 
+# max_df applies from this many documents of a language on: in a handful of articles on one
+# topic, the topic's own words ("colombia") are in most of them and must not be dropped
+MAX_DF_MIN_DOCS = 50
 GUESS_WORDS = 200  # words read to guess the language: enough for the stop words to tell
 
 
@@ -89,7 +92,7 @@ class DocumentFrequencies:
     Turkish, a Turkish function word missing from the stop list ("bir") is in nearly every
     Turkish document but only 5% of all; against all documents it would look rare and make every
     Turkish text alike. Words in more than ``max_df`` of their language's documents weigh 0
-    (a stop list learned from the stream)."""
+    (a stop list learned from the stream) once the language has ``MAX_DF_MIN_DOCS`` documents."""
 
     min_docs: int = 20
     max_df: float = 0.5
@@ -114,7 +117,7 @@ class DocumentFrequencies:
         if n < self.min_docs:
             return 1.0
         d = self.df.get(word, 0)
-        if d > self.max_df * n:
+        if n >= MAX_DF_MIN_DOCS and d > self.max_df * n:
             return 0.0
         return math.log((1 + n) / (1 + d)) + 1.0
 
@@ -126,7 +129,8 @@ def tfidf(words: Sequence[str], freqs: DocumentFrequencies, lang: str = "") -> V
     if n < freqs.min_docs:
         vec = {w: float(c) for w, c in counts.items()}
     else:  # freqs.idf inlined: this runs for every document of a stream
-        df, top, cap = freqs.df, math.log(1 + n), freqs.max_df * n
+        df, top = freqs.df, math.log(1 + n)
+        cap = freqs.max_df * n if n >= MAX_DF_MIN_DOCS else float("inf")
         vec = {w: c * (top - math.log(1 + df.get(w, 0)) + 1.0)
                for w, c in counts.items() if df.get(w, 0) <= cap}
     norm = math.sqrt(sum(x * x for x in vec.values()))
