@@ -277,6 +277,7 @@ def test_dyad_page_links_each_event_to_its_sentence(client):
         assert f"#ev-{eid}" in html
     assert "farm-e0" not in html  # below the quality threshold
     assert '"type": "SANCTION"' in html and '"type": "CONSULT"' in html  # on the timeline
+    assert '<input type="hidden" name="interval" value="auto">' in html  # filters keep the interval
 
 
 def test_article_page_highlights_and_escapes(client):

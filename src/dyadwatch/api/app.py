@@ -1,7 +1,7 @@
 """The FastAPI application: state, security middleware and the one error shape.
 
 ``create_app(db_path, read_only=True)`` serves the REST API under ``/api`` (OpenAPI schema at
-``/openapi.json``, documentation at ``/docs``) and the dashboard at ``/``.
+``/openapi.json``) and the dashboard at ``/``.
 
 Security defaults (issue 8): read-only unless ``read_only=False``; even then every write needs a
 bearer token made by ``dyadwatch token create`` (stored hashed); no CORS headers unless origins
@@ -113,7 +113,9 @@ def create_app(db_path: str | Path, *, read_only: bool = True, cors_origins: tup
         yield
         store.close()
 
-    app = FastAPI(title="dyadwatch", version="0.1.0", lifespan=lifespan,
+    # No /docs or /redoc: FastAPI's documentation pages load their scripts from a CDN, which the
+    # content security policy (and a closed network) refuses. The schema is at /openapi.json.
+    app = FastAPI(title="dyadwatch", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Evidence-linked political event data about country pairs: "
                               "documents, events, stories, dyad series, alerts and watchlists.",
                   responses={422: {"model": routes.models.ErrorBody}})

@@ -40,7 +40,7 @@ def serve(
                                                 help="Let webhooks reach private or loopback addresses."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Serve the REST API (/api, schema at /openapi.json, docs at /docs) and the dashboard (/)."""
+    """Serve the REST API (/api, OpenAPI schema at /openapi.json) and the dashboard (/)."""
     import uvicorn
 
     from dyadwatch.api import create_app

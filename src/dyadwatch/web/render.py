@@ -136,7 +136,8 @@ def timeline_spec(series: dict[str, Any]) -> dict[str, Any]:
         "params": [{"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}],
         "mark": {"type": "circle", "opacity": 0.8, "stroke": "#333", "strokeWidth": 0.5, "cursor": "pointer"},
         "encoding": {
-            "x": {"field": "period", "type": "temporal", "title": None},
+            # Pixel padding keeps the first and last bubbles inside the plot.
+            "x": {"field": "period", "type": "temporal", "title": None, "scale": {"padding": 24}},
             "y": {"field": "type", "type": "nominal", "sort": present, "title": None},
             "size": {"field": "n", "type": "quantitative", "title": "events",
                      "scale": {"range": [60, 900]}},
@@ -159,7 +160,7 @@ def index_spec(series: dict[str, Any]) -> dict[str, Any]:
         rows.append({"period": p["period"], "since": p["period"],
                      "until": period_end(start, series["interval"]).isoformat(),
                      "index": p["index"], "low": p["low"], "high": p["high"], "n": p["n"]})
-    x = {"field": "period", "type": "temporal", "title": None}
+    x = {"field": "period", "type": "temporal", "title": None, "scale": {"padding": 12}}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": "container", "height": 180, "data": {"values": rows},
