@@ -25,10 +25,6 @@ INTERVALS = ("day", "week", "month", "quarter", "year")
 GROUP_KEYS = {"type": "e.type", "quad_class": "CAST(e.quad_class AS VARCHAR)", "status": "e.status",
               "none": "'all'"}
 
-# Columns of an event list row besides the payload (what the event table shows).
-PAGE_COLUMNS = ("e.id", "e.doc_id", "e.day", "d.title", "d.url", "d.source", "d.source_name",
-                "d.published", "d.quality")
-
 
 @dataclass(frozen=True, slots=True)
 class Dyad:
@@ -57,6 +53,11 @@ class EventFilter:
     min_quality: float | None = None
     doc_id: str | None = None
     extra: list[tuple[str, list[Any]]] = field(default_factory=list)  # (SQL, params) from callers
+
+    @property
+    def needs_documents(self) -> bool:
+        """Whether the WHERE clause reads the documents table (``d.``)."""
+        return self.min_quality is not None or any("d." in sql for sql, _ in self.extra)
 
     def where(self) -> tuple[str, list[Any]]:
         """The WHERE clause (over ``events e JOIN documents d``) and its parameters."""
@@ -174,20 +175,40 @@ def day_range(conn: Any, flt: EventFilter) -> tuple[dt.date | None, dt.date | No
 # --- events -------------------------------------------------------------------------------------
 def event_page(conn: Any, flt: EventFilter, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     """One page of events, newest first, as the coder's event objects plus a ``document`` summary;
-    and the number of events the filter matches."""
+    and the number of events the filter matches.
+
+    Two steps: the page's ids (from the events table alone unless the filter reads the document's
+    quality), then the payloads of those ids only, by primary key."""
     where, params = flt.where()
-    total = conn.execute(f"SELECT count(*) {FROM} WHERE {where}", params).fetchone()[0]
-    sql = (f"WITH page AS (SELECT e.id, e.day {FROM} WHERE {where} "
-           f"ORDER BY e.day DESC NULLS LAST, e.id LIMIT ? OFFSET ?) "
-           f"SELECT e.payload, {', '.join(PAGE_COLUMNS)} FROM page "
-           f"JOIN events e ON e.id = page.id JOIN documents d ON d.id = e.doc_id "
-           f"ORDER BY page.day DESC NULLS LAST, page.id")
-    rows = conn.execute(sql, params + [limit, offset]).fetchall()
-    return [_event(row) for row in rows], int(total)
+    src = FROM if flt.needs_documents else "FROM events e"
+    total = conn.execute(f"SELECT count(*) {src} WHERE {where}", params).fetchone()[0]
+    ids = [r[0] for r in conn.execute(
+        f"SELECT e.id {src} WHERE {where} ORDER BY e.day DESC NULLS LAST, e.id LIMIT ? OFFSET ?",
+        params + [limit, offset]).fetchall()]
+    if not ids:
+        return [], int(total)
+    return _events_by_ids(conn, ids), int(total)
 
 
-def _event(row: Sequence[Any]) -> dict[str, Any]:
-    payload, eid, doc_id, day, title, url, source, outlet, published, quality = row
+def _events_by_ids(conn: Any, ids: list[str]) -> list[dict[str, Any]]:
+    """Events by id, in the order given. Two primary-key lookups (the events, then their
+    documents) are cheaper than a join, which scans the documents table."""
+    rows = conn.execute(f"SELECT payload, id, doc_id, day FROM events WHERE id IN "
+                        f"({', '.join('?' * len(ids))})", ids).fetchall()
+    doc_ids = sorted({r[2] for r in rows})
+    docs = {}
+    if doc_ids:
+        docs = {r[0]: r[1:] for r in conn.execute(
+            f"SELECT id, title, url, source, source_name, published, quality FROM documents "
+            f"WHERE id IN ({', '.join('?' * len(doc_ids))})", doc_ids).fetchall()}
+    order = {eid: i for i, eid in enumerate(ids)}
+    rows.sort(key=lambda r: order[r[1]])
+    return [_event(r, docs.get(r[2], (None,) * 6)) for r in rows]
+
+
+def _event(row: Sequence[Any], doc: Sequence[Any]) -> dict[str, Any]:
+    payload, eid, doc_id, day = row
+    title, url, source, outlet, published, quality = doc
     ev = json.loads(payload)
     ev["id"] = eid
     ev["day"] = day.isoformat() if day else None
@@ -198,9 +219,8 @@ def _event(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def event(conn: Any, event_id: str) -> dict[str, Any] | None:
-    row = conn.execute(f"SELECT e.payload, {', '.join(PAGE_COLUMNS)} {FROM} WHERE e.id = ?",
-                       [event_id]).fetchone()
-    return _event(row) if row else None
+    found = _events_by_ids(conn, [event_id])
+    return found[0] if found else None
 
 
 def dyad_counts(conn: Any, *, min_quality: float | None, since: dt.date | None = None,
