@@ -6,6 +6,7 @@ a field added to the event object later passes through unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -244,7 +245,7 @@ class DocumentIn(BaseModel):
     text: str | None = Field(None, description="plain text (scraped page or article)")
     html: str | None = Field(None, description="an HTML page")
     url: str | None = Field(None, max_length=4000)
-    published: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    published: dt.date | None = Field(None, description="publication date, YYYY-MM-DD")
     source_name: str | None = Field(None, max_length=500)
 
 

@@ -144,10 +144,9 @@ def ingest_document(body: models.DocumentIn, request: Request, _tid: str = Depen
     if bool(body.text) == bool(body.html):
         raise InputError("send exactly one of `text` and `html`", source="body")
     st = state(request)
-    published = dt.date.fromisoformat(body.published) if body.published else None
     content = (body.text or body.html or "").encode("utf-8")
     doc = Document(source=body.url or "api", content=content, format="text" if body.text else "html",
-                   url=body.url or "", published=published, source_name=body.source_name or "")
+                   url=body.url or "", published=body.published, source_name=body.source_name or "")
     result = Pipeline(st.options).safe_analyze(doc)
     if isinstance(result, Rejected):
         with st.write_lock:
