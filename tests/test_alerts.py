@@ -177,3 +177,46 @@ def test_webhook_to_a_private_address_is_refused(store):
     report = al.deliver(store.conn, client=client, sleep=lambda s: None)
     assert report.failed == 1 and calls == []
     assert "private" in al.alerts(store.conn)[0][0]["last_error"]
+
+
+def test_cli_watch_and_alerts(tmp_path):
+    from typer.testing import CliRunner
+
+    from dyadwatch.cli import app
+
+    db = str(tmp_path / "cli.duckdb")
+    run = CliRunner().invoke
+    added = run(app, ["watch", "add", "colombia", "USA-COL: SANCTION, visits", "--db", db, "--json"])
+    assert added.exit_code == 0, added.output
+    wid = json.loads(added.stdout)["id"]
+    assert "colombia" in run(app, ["watch", "list", "--db", db]).stdout
+    with Store(db) as s:
+        save(s, Doc("n", [Ev("SANCTION", "USA", "COL", "2026-01-02", "Sanctions imposed.")]))
+    shown = run(app, ["alerts", "--db", db, "--json"])
+    assert shown.exit_code == 0, shown.output
+    rows = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert len(rows) == 1 and rows[0]["reason"] == "USA-COL; type SANCTION"
+    assert "Sanctions imposed." in run(app, ["alerts", "--db", db, "--no-scan"]).stdout
+    assert run(app, ["watch", "remove", wid, "--db", db]).exit_code == 0
+    assert run(app, ["watch", "remove", wid, "--db", db]).exit_code == 3
+    bad = run(app, ["watch", "add", "x", "type=HUG", "--db", db])
+    assert bad.exit_code != 0
+
+
+def test_cli_tokens(tmp_path):
+    from typer.testing import CliRunner
+
+    from dyadwatch.api.auth import verify_token
+    from dyadwatch.cli import app
+
+    db = str(tmp_path / "tok.duckdb")
+    run = CliRunner().invoke
+    made = json.loads(run(app, ["token", "create", "--name", "analyst", "--db", db, "--json"]).stdout)
+    listed = run(app, ["token", "list", "--db", db]).stdout
+    assert made["id"] in listed and made["token"] not in listed and "active" in listed
+    with Store(db) as s:
+        assert verify_token(s.conn, made["token"]) == made["id"]
+    assert run(app, ["token", "revoke", made["id"], "--db", db]).exit_code == 0
+    with Store(db) as s:
+        assert verify_token(s.conn, made["token"]) is None
+    assert run(app, ["token", "revoke", "nope", "--db", db]).exit_code == 3

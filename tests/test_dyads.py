@@ -164,3 +164,20 @@ def test_invalid_settings_file_names_the_field(tmp_path):
     with pytest.raises(KBError) as err:
         dyads.load_settings(str(path))
     assert "status_weights" in str(err.value)
+
+
+def test_story_sources_are_the_corroboration_where_stories_exist(store):
+    from dyadwatch.store import dyads as q
+
+    if not q.has_stories(store.conn):
+        pytest.skip("the stories schema (migration 002) is not in this checkout")
+    save(store, Doc("coop", [Ev("AGREE", "USA", "COL", "2026-02-02", "They agreed.", intensity=4.0)]),
+         Doc("conf", [Ev("SANCTION", "USA", "COL", "2026-02-02", "Sanctions.", intensity=-4.0)]))
+    assert dyads.series(store.conn, "USA-COL").overall.value == pytest.approx(0.0)
+    store.conn.execute("INSERT INTO story_documents (doc_id, story_id) VALUES ('coop', 's1')")
+    store.conn.execute("INSERT INTO story_events (story_id, idx, type, actor_country, recipient_country, "
+                       "num_sources) VALUES ('s1', 0, 'AGREE', 'USA', 'COL', 5)")
+    # five outlets behind the agreement: weight 1 + ln 5 against 1 for the single sanction report
+    w = 1 + math.log(5)
+    expected = (w * 4.0 - 4.0) / (w + 1)
+    assert dyads.series(store.conn, "USA-COL").overall.value == pytest.approx(expected, abs=1e-3)
