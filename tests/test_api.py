@@ -293,3 +293,41 @@ def test_page_errors_are_html(client):
     assert resp.status_code == 404 and "not_found" in resp.text and resp.headers["content-type"].startswith("text/html")
     assert client.get("/dyads/NOPE").status_code == 400
     assert client.get("/events?since=notadate").status_code == 400
+
+
+def test_story_routes_and_page(tmp_path):
+    import json
+
+    from dyadwatch.store import dyads as q
+
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        if not q.has_stories(s.conn):
+            pytest.skip("the stories schema (migration 002) is not in this checkout")
+        save(s, Doc("r1", [Ev("SANCTION", "USA", "COL", "2025-10-24", "Washington sanctioned the president.")],
+                    source_name="Atlas Wire"),
+             Doc("r2", [Ev("SANCTION", "USA", "COL", "2025-10-24", "The Treasury blacklisted him.")],
+                 source_name="Hemisphere Report"))
+        s.conn.execute("INSERT INTO stories (id, title, first_seen, last_seen, n_documents, n_sources, "
+                       "n_events, state) VALUES ('s1', 'Sanctions on a president', DATE '2025-10-24', "
+                       "DATE '2025-10-25', 2, 2, 1, ?)", [json.dumps({"sources": {"Atlas Wire": 1, "Hemisphere Report": 1}})])
+        for doc, outlet in (("r1", "Atlas Wire"), ("r2", "Hemisphere Report")):
+            s.conn.execute("INSERT INTO story_documents (doc_id, story_id, source_name) VALUES (?, 's1', ?)",
+                           [doc, outlet])
+        merged = {"type": "SANCTION", "status": "actual", "date": "2025-10-24", "num_sources": 2, "num_mentions": 2,
+                  "actor": {"code": "USAGOV"}, "recipient": {"code": "COLGOV"}, "disagreements": [],
+                  "mentions": [{"doc_id": "r1", "source": "Atlas Wire", "field": "body", "start": 0,
+                                "text": "Washington sanctioned the president."},
+                               {"doc_id": "r2", "source": "Hemisphere Report", "field": "body", "start": 0,
+                                "text": "The Treasury blacklisted him."}]}
+        s.conn.execute("INSERT INTO story_events (story_id, idx, type, actor_country, recipient_country, "
+                       "num_sources, payload) VALUES ('s1', 0, 'SANCTION', 'USA', 'COL', 2, ?)", [json.dumps(merged)])
+    with TestClient(create_app(path)) as c:
+        page = c.get("/api/stories").json()
+        assert page["total"] == 1 and page["items"][0]["sources"] == ["Atlas Wire", "Hemisphere Report"]
+        story = c.get("/api/stories/s1").json()
+        assert [d["id"] for d in story["documents"]] == ["r1", "r2"] and story["events"][0]["num_sources"] == 2
+        html = c.get("/stories/s1").text
+        assert "#ev-r1-e0" in html and "#ev-r2-e0" in html and "Hemisphere Report" in html
+        assert c.get("/stories").status_code == 200
+        assert_error(c.get("/api/stories/s2"), 404, "not_found")
