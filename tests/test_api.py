@@ -331,3 +331,19 @@ def test_story_routes_and_page(tmp_path):
         assert "#ev-r1-e0" in html and "#ev-r2-e0" in html and "Hemisphere Report" in html
         assert c.get("/stories").status_code == 200
         assert_error(c.get("/api/stories/s2"), 404, "not_found")
+
+
+def test_untrusted_urls_do_not_reach_links(tmp_path):
+    from tests.dyad_fixture import build
+
+    path = tmp_path / "u.duckdb"
+    with Store(path) as s:
+        an = build(Doc("js", [Ev("CONSULT", "USA", "COL", "2026-01-07", "They met.")]))
+        an.article.url = "javascript:alert(document.cookie)"
+        s.save(an)
+        ok = build(Doc("web", [Ev("CONSULT", "USA", "COL", "2026-01-08", "They met again.")]))
+        ok.article.url = "https://news.example/a"
+        s.save(ok)
+    with TestClient(create_app(path)) as c:
+        assert "javascript:" not in c.get("/articles/js").text
+        assert 'href="https://news.example/a"' in c.get("/articles/web").text

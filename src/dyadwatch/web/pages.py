@@ -40,7 +40,15 @@ def _json_script(value: Any) -> Markup:
     return Markup(text.replace("&", "\\u0026"))
 
 
+def _http_url(value: Any) -> str:
+    """The URL if it is http(s), else "": a stored page's URL is untrusted input, and a
+    ``javascript:`` link must not reach an href."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
+
+
 templates.env.filters["json_script"] = _json_script
+templates.env.filters["http_url"] = _http_url
 templates.env.filters["urlpart"] = lambda v: quote(str(v), safe="")
 templates.env.globals["quad_labels"] = render.QUAD_LABELS
 
