@@ -67,7 +67,8 @@ def main() -> int:
     print(f"machine: {platform.machine()}; schemathesis checks: {checks}; examples per operation: "
           f"{args.examples}; seed {args.seed}", flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # run in the temporary directory: schemathesis leaves a .schemathesis/ cache where it runs
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp.name)
     print(proc.stdout[-6000:].replace(token, "<token>"))
     print(proc.stderr[-2000:].replace(token, "<token>"), file=sys.stderr)
     print(f"exit {proc.returncode} in {time.perf_counter() - t0:.0f} s")
