@@ -25,7 +25,8 @@ i.e. was it started by a document of the same label?), over all
 pairs of documents placed in one story, and over the near-duplicate links; documents per second
 of the clusterer (tokens, IDF, MinHash, candidates, scoring: all the work after the text is read).
 
-    .venv/bin/python bench/bench_dedup.py [--docs 20000] [--seed 7] [--days 30] [--no-dates] [--no-dedup]
+    .venv/bin/python bench/bench_dedup.py [--docs 20000] [--seed 7] [--days 30] [--no-dates]
+                                          [--no-dedup] [--store N]
 """
 
 from __future__ import annotations
@@ -258,6 +259,26 @@ def evaluate(docs: list[Doc], dedup: bool) -> dict:
     }
 
 
+def store_throughput(docs: list[Doc], n: int) -> dict:
+    """Documents per second of ``stories.online.assign_document`` (the pipeline's path): the
+    same clustering plus one DuckDB transaction per document (story row, membership, IDF)."""
+    import tempfile
+
+    from dyadwatch.store import Store
+    from dyadwatch.stories.cluster import features_from_text
+    from dyadwatch.stories.online import assign_document
+
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
+        t0 = time.perf_counter()
+        for d in docs[:n]:
+            assign_document(store, features_from_text(d.id, d.text, title=d.title, day=d.day,
+                                                      source=d.source))
+        seconds = time.perf_counter() - t0
+        stories = store.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    return {"store_docs": n, "store_seconds": round(seconds, 1),
+            "store_docs_per_s": round(n / seconds, 1), "store_stories": int(stories)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=20000)
@@ -265,6 +286,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30, help="days the originals are spread over")
     ap.add_argument("--no-dates", action="store_true", help="every date unknown")
     ap.add_argument("--no-dedup", action="store_true", help="clustering without MinHash")
+    ap.add_argument("--store", type=int, default=0, metavar="N",
+                    help="also time the first N documents through a DuckDB store")
     args = ap.parse_args()
     for path in (GROUND_TRUTH, SEMEVAL):
         if not path.is_file():
@@ -279,6 +302,8 @@ def main() -> None:
 
     tokens("warm-up")  # load settings and stop words outside the timed loop
     print(json.dumps(evaluate(docs, not args.no_dedup), indent=1))
+    if args.store:
+        print(json.dumps(store_throughput(docs, args.store), indent=1))
 
 
 if __name__ == "__main__":
