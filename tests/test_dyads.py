@@ -181,3 +181,17 @@ def test_story_sources_are_the_corroboration_where_stories_exist(store):
     w = 1 + math.log(5)
     expected = (w * 4.0 - 4.0) / (w + 1)
     assert dyads.series(store.conn, "USA-COL").overall.value == pytest.approx(expected, abs=1e-3)
+
+
+def test_old_recollections_do_not_set_the_interval(store):
+    recent = [Ev("ACCUSE", "USA", "COL", (dt.date(2025, 6, 1) + dt.timedelta(days=3 * i)).isoformat(),
+                 f"Complaint {i}.") for i in range(40)]
+    save(store, Doc("now", recent), Doc("history", [Ev("AID", "USA", "COL", "2000-07-01", "Aid in 2000.")]))
+    s = dyads.series(store.conn, "USA-COL", interval="auto")
+    assert s.interval == "day"  # 120 days of news, not 25 years
+    assert s.focus[0] >= dt.date(2025, 6, 1) and s.focus[1] == dt.date(2025, 6, 1) + dt.timedelta(days=117)
+    assert s.total == 41  # the old event is still in the series
+    from dyadwatch.web.render import timeline_spec
+
+    spec = timeline_spec(s.to_dict())
+    assert spec["encoding"]["x"]["scale"]["domain"][0] >= "2025-06-01"

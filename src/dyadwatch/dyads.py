@@ -54,6 +54,7 @@ class Settings:
     default_interval: str
     max_periods: int
     auto_max_periods: int
+    focus_quantile: float
     status_weights: dict[str, float]
     max_corroboration: int
     prior_sd: float
@@ -82,7 +83,7 @@ def load_settings(path: str | None = None) -> Settings:
         raise KBError(exc.message, file=source, field="/".join(map(str, exc.absolute_path))) from exc
     s, i, c = data["series"], data["index"], data["changes"]
     return Settings(tuple(s["count_statuses"]), s["default_interval"], s["max_periods"],
-                    s["auto_max_periods"],
+                    s["auto_max_periods"], s["focus_quantile"],
                     dict(i["status_weights"]), i["max_corroboration"], i["prior_sd"],
                     i["prior_weight"], i["z"], c["baseline_periods"], c["min_baseline_periods"],
                     c["z_threshold"], c["min_events"], c["count_floor"],
@@ -159,10 +160,8 @@ class Series:
     keys: list[str]
     overall: IndexValue
     changes: list["Change"] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(p.n for p in self.points)
+    focus: tuple[dt.date, dt.date] | None = None  # where most events are (see ``focus_quantile``)
+    total: int = 0  # events of the whole series, also those before the first of ``max_periods``
 
     def to_dict(self) -> dict[str, Any]:
         o = self.overall
@@ -171,6 +170,7 @@ class Series:
                 "total": self.total,
                 "overall": {"index": o.value, "low": o.low, "high": o.high, "se": o.se,
                             "weight": o.weight, "n_eff": o.n_eff},
+                "focus": [d.isoformat() for d in self.focus] if self.focus else None,
                 "points": [p.to_dict() for p in self.points],
                 "changes": [c.to_dict() for c in self.changes]}
 
@@ -199,16 +199,18 @@ def series(conn: Any, dyad: Dyad | str, *, interval: str | None = None, by: str 
                       statuses=tuple(statuses if statuses is not None else cfg.count_statuses),
                       actor=actor)
     interval = interval or cfg.default_interval
+    focus = q.day_range(conn, flt, cfg.focus_quantile)
     if interval == "auto":
-        interval = auto_interval(*q.day_range(conn, flt), cfg=cfg)
+        interval = auto_interval(*focus, cfg=cfg)
     if interval not in q.INTERVALS:
         raise InputError(f"interval must be auto or one of {', '.join(q.INTERVALS)}; got "
                          f"{interval!r}", source="interval")
     rows = q.period_sums(conn, flt, interval=interval, by=by, status_weights=cfg.status_weights,
                          max_corroboration=cfg.max_corroboration)
     points, keys = _points(rows, interval, cfg)
-    tot = [sum(p.sums[i] for p in points) for i in range(4)]
-    out = Series(d, interval, by, min_quality, points, keys, index_of(*tot, cfg=cfg))
+    tot = [sum(float(r[k] or 0.0) for r in rows) for k in ("sw", "sw2", "swx", "swx2")]
+    out = Series(d, interval, by, min_quality, points, keys, index_of(*tot, cfg=cfg),
+                 focus=focus if focus[0] is not None else None, total=sum(int(r["n"]) for r in rows))
     if detect:
         out.changes = changes(out, cfg)
     return out
@@ -229,7 +231,8 @@ def auto_interval(first: dt.date | None, last: dt.date | None, *, cfg: Settings 
 
 def _points(rows: list[dict[str, Any]], interval: str, cfg: Settings) -> tuple[list[Point], list[str]]:
     """Fold (period, key) rows into one point per period, filling empty periods between the first
-    and the last (at most ``max_periods``: the most recent are kept)."""
+    and the last (at most ``max_periods``: the most recent are kept; the series' total and overall
+    index still count every event)."""
     by_period: dict[dt.date, dict[str, Any]] = {}
     keys: set[str] = set()
     for r in rows:

@@ -164,11 +164,11 @@ def period_sums(conn: Any, flt: EventFilter, *, interval: str, by: str,
     return _rows(conn, sql, w_params + params)
 
 
-def day_range(conn: Any, flt: EventFilter) -> tuple[dt.date | None, dt.date | None]:
-    """The first and last event day the filter matches."""
+def day_range(conn: Any, flt: EventFilter, low_quantile: float = 0.0) -> tuple[dt.date | None, dt.date | None]:
+    """The first (or the ``low_quantile`` quantile) and the last event day the filter matches."""
     where, params = flt.where()
-    row = conn.execute(f"SELECT min(e.day), max(e.day) {FROM} WHERE e.day IS NOT NULL AND {where}",
-                       params).fetchone()
+    row = conn.execute(f"SELECT quantile_disc(e.day, ?), max(e.day) {FROM} "
+                       f"WHERE e.day IS NOT NULL AND {where}", [low_quantile] + params).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 

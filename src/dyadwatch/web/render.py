@@ -114,6 +114,22 @@ def period_end(period: dt.date, interval: str) -> dt.date:
     return period + step - relativedelta(days=1)
 
 
+def _focus_domain(series: dict[str, Any]) -> dict[str, Any]:
+    """A scale domain from the focus's first period to the last period, when the focus leaves
+    earlier periods out; nothing otherwise."""
+    focus, points = series.get("focus"), series["points"]
+    if not focus or not points or focus[0] <= points[0]["period"]:
+        return {}
+    start = next(p["period"] for p in points if p["period"] >= _period_start(focus[0], series, points))
+    return {"domain": [start, points[-1]["period"]]}
+
+
+def _period_start(day: str, series: dict[str, Any], points: list[dict[str, Any]]) -> str:
+    """The start of the period holding ``day``."""
+    starts = [p["period"] for p in points if p["period"] <= day]
+    return starts[-1] if starts else points[0]["period"]
+
+
 def timeline_spec(series: dict[str, Any]) -> dict[str, Any]:
     """Bubbles per period and PLOVER type (size = events, colour = QuadClass); drag to pan,
     wheel to zoom, hover for counts, click to list the events (``since``/``until``/``type``)."""
@@ -134,10 +150,12 @@ def timeline_spec(series: dict[str, Any]) -> dict[str, Any]:
         "width": "container", "height": max(60, 26 * len(present)),
         "data": {"values": rows},
         "params": [{"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}],
-        "mark": {"type": "circle", "opacity": 0.8, "stroke": "#333", "strokeWidth": 0.5, "cursor": "pointer"},
+        "mark": {"type": "circle", "clip": True, "opacity": 0.8, "stroke": "#333", "strokeWidth": 0.5, "cursor": "pointer"},
         "encoding": {
-            # Pixel padding keeps the first and last bubbles inside the plot.
-            "x": {"field": "period", "type": "temporal", "title": None, "scale": {"padding": 24}},
+            # Pixel padding keeps the first and last bubbles inside the plot; the first view is the
+            # series' focus (old events recalled by articles are reached by panning).
+            "x": {"field": "period", "type": "temporal", "title": None,
+                  "scale": {"padding": 24, **_focus_domain(series)}},
             "y": {"field": "type", "type": "nominal", "sort": present, "title": None},
             "size": {"field": "n", "type": "quantitative", "title": "events",
                      "scale": {"range": [60, 900]}},
@@ -160,21 +178,22 @@ def index_spec(series: dict[str, Any]) -> dict[str, Any]:
         rows.append({"period": p["period"], "since": p["period"],
                      "until": period_end(start, series["interval"]).isoformat(),
                      "index": p["index"], "low": p["low"], "high": p["high"], "n": p["n"]})
-    x = {"field": "period", "type": "temporal", "title": None, "scale": {"padding": 12}}
+    x = {"field": "period", "type": "temporal", "title": None,
+         "scale": {"padding": 12, **_focus_domain(series)}}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": "container", "height": 180, "data": {"values": rows},
         "layer": [
-            {"mark": {"type": "area", "opacity": 0.2, "color": "#555"},
+            {"mark": {"type": "area", "clip": True, "opacity": 0.2, "color": "#555"},
              "encoding": {"x": x, "y": {"field": "low", "type": "quantitative",
                                 "scale": {"domain": [-10, 10]}, "title": "conflict ← index → cooperation"},
                           "y2": {"field": "high"}}},
             {"mark": {"type": "rule", "color": "#999", "strokeDash": [4, 4]},
              "encoding": {"y": {"datum": 0}}, "data": {"values": [{}]}},
-            {"mark": {"type": "line", "color": "#333"},
+            {"mark": {"type": "line", "clip": True, "color": "#333"},
              "encoding": {"x": x, "y": {"field": "index", "type": "quantitative"}}},
             {"params": [{"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}],
-             "mark": {"type": "point", "filled": True, "color": "#333", "size": 60, "cursor": "pointer"},
+             "mark": {"type": "point", "clip": True, "filled": True, "color": "#333", "size": 60, "cursor": "pointer"},
              "encoding": {"x": x, "y": {"field": "index", "type": "quantitative"},
                           "tooltip": [{"field": "since", "title": "from"}, {"field": "until", "title": "to"},
                                       {"field": "index", "title": "index"},
