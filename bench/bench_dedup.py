@@ -20,8 +20,10 @@ Corpus (built here, deterministic with --seed; nothing is written to disk):
 
 Figures: for every duplicate, whether it lands in its original's story (recall per kind) and
 whether near-duplicate detection links it to its original, directly or through another copy;
-precision over the documents that joined an existing story (is it the story of their original,
-i.e. was it started by a document of the same label?), over all
+precision over the documents that joined an existing story, two ways: per decision (was a
+document of the same original already in the story it joined?) and per outcome (was the story
+started by a document of the same original? one wrong join of an original then also counts
+against every copy of it that follows); stories that mix originals; precision over all
 pairs of documents placed in one story, and over the near-duplicate links; documents per second
 of the clusterer (tokens, IDF, MinHash, candidates, scoring: all the work after the text is read).
 
@@ -233,6 +235,15 @@ def evaluate(docs: list[Doc], dedup: bool) -> dict:
     owner = {assigned[d.id]: d.label for d in docs if assigned_new[d.id]}
     joined = [d for d in docs if not assigned_new[d.id]]
     join_ok = sum(1 for d in joined if owner[assigned[d.id]] == d.label)
+    # each decision on its own: when a document joined, was a document of its story there?
+    present: dict[str, set[int]] = defaultdict(set)
+    decisions_ok = 0
+    for d in docs:  # the arrival order of the run
+        sid = assigned[d.id]
+        if not assigned_new[d.id] and d.label in present[sid]:
+            decisions_ok += 1
+        present[sid].add(d.label)
+    merged = sum(1 for labels in present.values() if len(labels) > 1)
     members: dict[str, list[Doc]] = defaultdict(list)
     for d in docs:
         members[assigned[d.id]].append(d)
@@ -249,6 +260,8 @@ def evaluate(docs: list[Doc], dedup: bool) -> dict:
         "story_recall": {k: round(sum(v) / len(v), 4) for k, v in sorted(recall.items())},
         "story_recall_all": round(sum(map(sum, recall.values())) / sum(map(len, recall.values())), 4),
         "join_precision": round(join_ok / len(joined), 4) if joined else None,
+        "join_decision_precision": round(decisions_ok / len(joined), 4) if joined else None,
+        "stories_mixing_originals": merged,
         "joins": len(joined),
         "pair_precision": round(true_pairs / pairs, 4) if pairs else None,
         "pair_recall": round(true_pairs / gold, 4) if gold else None,
