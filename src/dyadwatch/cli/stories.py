@@ -41,12 +41,14 @@ def _open(db: Path, read_only: bool):
 
 
 @stories_app.command("list")
-def list_(db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-          since: Optional[str] = typer.Option(None, "--since", help="Stories seen on or after YYYY-MM-DD."),
-          until: Optional[str] = typer.Option(None, "--until", help="Stories begun on or before YYYY-MM-DD."),
-          min_docs: int = typer.Option(1, "--min-docs", help="Only stories with this many documents."),
-          limit: int = typer.Option(50, "--limit"),
-          json_out: bool = typer.Option(False, "--json", help="One JSON object per story.")) -> None:
+def list_(
+    db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
+    since: Optional[str] = typer.Option(None, "--since", help="Stories seen since YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, "--until", help="Stories begun by YYYY-MM-DD."),
+    min_docs: int = typer.Option(1, "--min-docs", help="Only stories with this many documents."),
+    limit: int = typer.Option(50, "--limit"),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per story."),
+) -> None:
     """Stories, most recent first: documents, outlets and merged events of each."""
     from dyadwatch.store.stories import list_stories
 
@@ -65,11 +67,13 @@ def list_(db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
 
 
 @stories_app.command()
-def show(story_id: str = typer.Argument(..., help="A story id from `dyadwatch stories list`."),
-         db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-         json_out: bool = typer.Option(False, "--json", help="The story as one JSON object.")) -> None:
-    """One story: its documents, merged events (with mention, article and outlet counts and
-    the outlets' disagreements) and its key facts card."""
+def show(
+    story_id: str = typer.Argument(..., help="A story id from `dyadwatch stories list`."),
+    db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help="The story as one JSON object."),
+) -> None:
+    """One story: documents, merged events (mention, article and outlet counts, the outlets'
+    disagreements) and key facts card."""
     from dyadwatch.store.stories import get_story
 
     with _open(db, read_only=True) as store:
@@ -113,11 +117,13 @@ def _print_story(s: dict[str, Any]) -> None:
 
 
 @stories_app.command()
-def assign(db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-           no_merge: bool = typer.Option(False, "--no-merge", help="Cluster only; do not merge events."),
-           json_out: bool = typer.Option(False, "--json")) -> None:
-    """Put every stored document that has no story yet into one (oldest first), then merge
-    the events of the stories that changed and rebuild their key facts cards."""
+def assign(
+    db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
+    no_merge: bool = typer.Option(False, "--no-merge", help="Cluster only; do not merge events."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Put stored documents without a story into stories (oldest first); merge the events and
+    rebuild the key facts cards of the stories that changed."""
     from dyadwatch.stories.online import assign_stored
 
     if not db.exists():
@@ -131,12 +137,14 @@ def assign(db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
 
 
 @app.command()
-def similar(jsonl: str = typer.Option(..., "--jsonl", help="Input JSONL ('-' for stdin): one "
-                                      '{"id","text1","text2"} per line.'),
-            lexical_only: bool = typer.Option(False, "--lexical-only", help="Words only, no "
-                                              "sentence embeddings (faster, a little less accurate)."),
-            batch: int = typer.Option(256, "--batch", min=1, help="Pairs scored together (the "
-                                      "IDF learns from every text read so far).")) -> None:
+def similar(
+    jsonl: str = typer.Option(..., "--jsonl", help="Input JSONL ('-' for stdin): one "
+                              '{"id","text1","text2"} per line.'),
+    lexical_only: bool = typer.Option(False, "--lexical-only", help="Words only, no sentence "
+                                      "embeddings (faster, a little less accurate)."),
+    batch: int = typer.Option(256, "--batch", min=1, help="Pairs scored together (the IDF "
+                              "learns from every text read so far)."),
+) -> None:
     """Story similarity of text pairs: {"id","score","same_story"} per line; score in 0..1,
     higher = more likely the same story."""
     from dyadwatch.stories.similarity import Scorer
@@ -152,7 +160,8 @@ def similar(jsonl: str = typer.Option(..., "--jsonl", help="Input JSONL ('-' for
         pending.clear()
 
     for n, obj, err in read_jsonl(jsonl):
-        if obj is None or not isinstance(obj.get("text1"), str) or not isinstance(obj.get("text2"), str):
+        texts = (obj or {}).get("text1"), (obj or {}).get("text2")
+        if obj is None or not all(isinstance(t, str) for t in texts):
             typer.secho(f"error: {err or f'line {n}: text1 and text2 must be strings'}",
                         fg=typer.colors.RED, err=True)
             bad += 1

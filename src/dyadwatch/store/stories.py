@@ -121,7 +121,8 @@ def save_assignment(store, clusterer: StoryClusterer, doc: DocFeatures, a: Assig
         c.execute("COMMIT")
     except Exception as exc:
         c.execute("ROLLBACK")
-        raise StoreError(f"cannot store the story of {doc.doc_id}: {exc}", source=store.path) from exc
+        raise StoreError(f"cannot store the story of {doc.doc_id}: {exc}",
+                         source=store.path) from exc
 
 
 def assigned(store, doc_id: str) -> str | None:
@@ -146,8 +147,9 @@ def unassigned(store) -> list[str]:
 def story_reports(store, story_id: str) -> list[Report]:
     """Every article-level event of the story's documents, with the article's outlet."""
     rows = store.conn.execute(
-        "SELECT e.payload, e.doc_id, coalesce(nullif(sd.source_name, ''), d.source_name, d.source), "
-        "d.url, d.published FROM story_documents sd JOIN events e ON e.doc_id = sd.doc_id "
+        "SELECT e.payload, e.doc_id, "
+        "coalesce(nullif(sd.source_name, ''), d.source_name, d.source), d.url, d.published "
+        "FROM story_documents sd JOIN events e ON e.doc_id = sd.doc_id "
         "JOIN documents d ON d.id = sd.doc_id WHERE sd.story_id = ? ORDER BY d.published, "
         "e.doc_id, e.idx", [story_id]).fetchall()
     return [Report(event=json.loads(p), doc_id=doc, source=src or "", url=url or "",

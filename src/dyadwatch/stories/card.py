@@ -41,7 +41,8 @@ def _evidence(ev: StoryEvent) -> list[Evidence]:
         if m.doc_id in seen:  # one span per article: the card shows breadth, not repetition
             continue
         seen.add(m.doc_id)
-        out.append(Evidence(sentence=m.sentence, start=m.start, end=m.end, text=m.text, field=m.field))
+        out.append(Evidence(sentence=m.sentence, start=m.start, end=m.end, text=m.text,
+                            field=m.field))
         if len(out) >= MAX_EVIDENCE:
             break
     return out
@@ -113,7 +114,8 @@ def _before(date: str, first_seen: str) -> bool:
     return date < first_seen[:len(date)]
 
 
-def _from_events(events: list[StoryEvent], lines: dict[str, _Lines]) -> tuple[FactItem | None, FactItem | None]:
+def _from_events(events: list[StoryEvent],
+                 lines: dict[str, _Lines]) -> tuple[FactItem | None, FactItem | None]:
     dates: dict[str, tuple[set[str], list[Evidence]]] = {}
     places: dict[str, tuple[set[str], list[Evidence]]] = {}
     first_seen = min((e.first_seen for e in events if e.first_seen), default="")

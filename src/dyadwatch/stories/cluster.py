@@ -120,8 +120,8 @@ def features_from_dict(d: dict[str, Any]) -> DocFeatures:
     day = _date(doc.get("published")) or _date(doc.get("ref_date"))
     keys = entity_keys(d.get("mentions") or [], d.get("events") or [], doc.get("dateline") or "")
     source = doc.get("source_name") or outlet(_Doc(doc.get("url") or "", doc.get("path") or ""))
-    return features_from_text(doc.get("id") or "", d.get("text") or "", title=doc.get("title") or "",
-                              day=day, source=source, entities=keys)
+    return features_from_text(doc.get("id") or "", d.get("text") or "",
+                              title=doc.get("title") or "", day=day, source=source, entities=keys)
 
 
 @dataclass
@@ -173,11 +173,13 @@ class Story:
         for w, x in vec.items():
             self.centroid[w] = self.centroid.get(w, 0.0) + x
         if len(self.centroid) > 2 * max_terms:  # trim now and then, not on every document
-            self.centroid = dict(heapq.nlargest(max_terms, self.centroid.items(), key=lambda i: i[1]))
+            top = heapq.nlargest(max_terms, self.centroid.items(), key=lambda i: i[1])
+            self.centroid = dict(top)
         self._norm = math.sqrt(sum(x * x for x in self.centroid.values()))
         self.entities.update(doc.entities)
         if doc.embedding is not None:
-            self.embedding = doc.embedding.copy() if self.embedding is None else self.embedding + doc.embedding
+            self.embedding = (doc.embedding.copy() if self.embedding is None
+                              else self.embedding + doc.embedding)
         self.keys.update(keys)
 
     def text_cosine(self, vec: sim.Vector) -> float:
@@ -247,7 +249,8 @@ class ClusterSettings:
         return cls(window_days=int(d["window_days"]), key_terms=int(d["key_terms"]),
                    centroid_terms=int(d["centroid_terms"]), max_candidates=int(d["max_candidates"]),
                    max_key_postings=int(d.get("max_key_postings", 1000)),
-                   w_text=float(w["text"]), w_entities=float(w["entities"]), w_date=float(w["date"]),
+                   w_text=float(w["text"]), w_entities=float(w["entities"]),
+                   w_date=float(w["date"]),
                    threshold=float(d["threshold"]),
                    embedding_threshold=float(d["embedding_threshold"]),
                    min_text=float(d.get("min_text", 0.0)))
@@ -324,7 +327,8 @@ class StoryClusterer:
 
     @property
     def threshold(self) -> float:
-        return self.config.embedding_threshold if self.encoder is not None else self.config.threshold
+        c = self.config
+        return c.embedding_threshold if self.encoder is not None else c.threshold
 
     def story_of(self, doc_id: str) -> Story | None:
         sid = self.doc_story.get(doc_id)
@@ -360,7 +364,8 @@ class StoryClusterer:
                     break
         return out
 
-    def _best(self, doc: DocFeatures, vec: sim.Vector, keys: set[str]) -> tuple[Story | None, float]:
+    def _best(self, doc: DocFeatures, vec: sim.Vector,
+              keys: set[str]) -> tuple[Story | None, float]:
         best, best_score = None, -1.0
         for story in self._candidates(doc, keys):
             s = self.score(doc, vec, story)
@@ -411,5 +416,8 @@ class StoryClusterer:
             return None
         if story.first_seen <= day <= story.last_seen:
             return 1.0
-        gap = (story.first_seen - day).days if day < story.first_seen else (day - story.last_seen).days
+        if day < story.first_seen:
+            gap = (story.first_seen - day).days
+        else:
+            gap = (day - story.last_seen).days
         return max(0.0, 1.0 - gap / (self.config.window_days + 1))

@@ -117,7 +117,8 @@ class _Layer:
                                      for n in ("query", "key", "value")])
         self.attn_out = np.ascontiguousarray(w[p + "attention.output.dense.weight"].T)
         self.attn_out_b = w[p + "attention.output.dense.bias"]
-        self.ln1 = (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
+        self.ln1 = (w[p + "attention.output.LayerNorm.weight"],
+                    w[p + "attention.output.LayerNorm.bias"])
         self.inter = np.ascontiguousarray(w[p + "intermediate.dense.weight"].T)
         self.inter_b = w[p + "intermediate.dense.bias"]
         self.out = np.ascontiguousarray(w[p + "output.dense.weight"].T)
@@ -138,7 +139,8 @@ class Encoder:
             weights = load_file(str(path / "model.safetensors"))
             self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         except Exception as exc:  # OSError, bad JSON, a missing tensor; tokenizers raises Exception
-            raise ModelUnavailable(f"cannot load the embedding model: {exc}", source=str(path)) from exc
+            raise ModelUnavailable(f"cannot load the embedding model: {exc}",
+                                   source=str(path)) from exc
         self.max_tokens = int(st_config.get("max_seq_length", 256))
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))

@@ -55,7 +55,7 @@ class StoryMention(Serializable):
 
 @dataclass(slots=True)
 class Disagreement(Serializable):
-    """One field on which the reports differ: each value with the outlets and documents behind it."""
+    """A field on which the reports differ: each value with the outlets and documents behind it."""
 
     field: str  # status | date | location | cameo | count:<noun>
     values: list[dict[str, Any]] = field(default_factory=list)
@@ -128,11 +128,13 @@ def dates_agree(a: str, b: str, slack_days: int) -> bool:
     return bool(da and db and abs((da - db).days) <= slack_days)
 
 
-def group_reports(reports: list[Report], slack_days: int, symmetric: frozenset[str]) -> list[list[Report]]:
+def group_reports(reports: list[Report], slack_days: int,
+                  symmetric: frozenset[str]) -> list[list[Report]]:
     """Reports grouped into happenings; within a key, a report joins the first group whose
     every date agrees with its own (most precise dates placed first)."""
     by_key: dict[tuple[str, ...], list[list[Report]]] = defaultdict(list)
-    ordered = sorted(reports, key=lambda r: (-len(r.event.get("date") or ""), r.published, r.doc_id))
+    ordered = sorted(reports,
+                     key=lambda r: (-len(r.event.get("date") or ""), r.published, r.doc_id))
     for rep in ordered:
         date = rep.event.get("date") or ""
         groups = by_key[_key(rep.event, symmetric)]
@@ -224,7 +226,7 @@ def _count_disagreements(group: list[Report]) -> list[Disagreement]:
 
 def _richer(refs: list[dict[str, Any]]) -> ActorRef:
     def score(r: dict[str, Any]) -> tuple[bool, ...]:
-        return bool(r.get("kb_id")), bool(r.get("name")), bool(r.get("country")), bool(r.get("text"))
+        return tuple(bool(r.get(k)) for k in ("kb_id", "name", "country", "text"))
     best = max(refs, key=score) if refs else {}
     return ActorRef(**{k: best.get(k, "") or "" for k in
                        ("text", "name", "country", "sector", "code", "kb_id", "role")})
@@ -248,7 +250,8 @@ def merge_group(story_id: str, group: list[Report]) -> StoryEvent:
     sources = sorted({r.source for r in group if r.source})
     per_article = Counter()
     for rep in group:
-        per_article[rep.doc_id] = max(per_article[rep.doc_id], float(rep.event.get("confidence") or 0))
+        conf = float(rep.event.get("confidence") or 0)
+        per_article[rep.doc_id] = max(per_article[rep.doc_id], conf)
     miss = 1.0
     for c in per_article.values():  # noisy-OR: independent articles raise the confidence
         miss *= 1.0 - min(c, 0.99)
@@ -257,15 +260,17 @@ def merge_group(story_id: str, group: list[Report]) -> StoryEvent:
     raw = "|".join([story_id, ev_type, *sides, status or "", date or ""])
     published = sorted(r.published for r in group if r.published)
     # a coarser date that contains the chosen one ("2025-10" for "2025-10-24") is no disagreement
-    date_per = {v: reps for v, reps in date_per.items() if v == date or not compatible(v, date or "")}
-    disagreements = [d for d in (_disagreement("status", st_per), _disagreement("date", date_per),
-                                 _disagreement("location", loc_per), _disagreement("cameo", cameo_per))
-                     if d] + _count_disagreements(group)
+    date_per = {v: reps for v, reps in date_per.items()
+                if v == date or not compatible(v, date or "")}
+    found = (_disagreement("status", st_per), _disagreement("date", date_per),
+             _disagreement("location", loc_per), _disagreement("cameo", cameo_per))
+    disagreements = [d for d in found if d] + _count_disagreements(group)
     return StoryEvent(
         id=hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16], story_id=story_id, type=ev_type,
         actor=_richer([r.event.get("actor") or {} for r in group]),
         recipient=_richer([r.event.get("recipient") or {} for r in group]),
-        status=status or "actual", date=date or "", date_precision=dated[0].get("date_precision") or "",
+        status=status or "actual", date=date or "",
+        date_precision=dated[0].get("date_precision") or "",
         mode=_vote(group, lambda e: e.get("mode") or "")[0] or "",
         context=sorted({c for r in group for c in (r.event.get("context") or [])}),
         cameo=cameo or "", quad_class=int(first.get("quad_class") or 0),

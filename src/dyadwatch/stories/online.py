@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable
 
 from dyadwatch.model import Analysis
-from dyadwatch.stories.cluster import Assignment, DocFeatures, features_from_analysis, features_from_dict
+from dyadwatch.stories.cluster import (Assignment, DocFeatures, features_from_analysis,
+                                       features_from_dict)
 from dyadwatch.stories.merge import merge_story_events
 
 log = logging.getLogger(__name__)
