@@ -174,3 +174,18 @@ def test_lexical_path_on_semeval_english_pairs():
     assert pearson(scores, overall) >= 0.80
     assert roc_auc(scores, overall) >= 0.98
     assert ((overall <= SAME) | (overall >= UNRELATED)).sum() > 100
+
+
+def test_without_the_model_the_score_is_lexical_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setattr(embed, "model_dir", lambda: None)
+    embed._default.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="dyadwatch.stories.embed"):
+            s = sim.Scorer()
+        assert not s.uses_embeddings
+        assert s.threshold == s.config.lexical_only_threshold
+        assert "not installed" in caplog.text
+        with pytest.raises(embed.ModelUnavailable):
+            embed.encode(["text"])
+    finally:
+        embed._default.cache_clear()
