@@ -141,8 +141,13 @@ class EventCoder:
                 events.extend(self._code_sentence(sent, seg, fm, ctx))
         self._fill_from_dyad(events, ctx)
         merged = merge_events(events, self.settings["confidence"]["merge_bonus"])
+        seen: dict[str, int] = {}
         for e in merged:
-            e.id = event_id(ctx.doc_id, e)
+            base = event_id(ctx.doc_id, e)
+            # two events can share every keyed field (two readings of one span the merge kept
+            # apart because a detail differs): number the repeats so ids stay unique per store
+            seen[base] = seen.get(base, 0) + 1
+            e.id = base if seen[base] == 1 else f"{base}-{seen[base]}"
         return merged
 
     def looks_english(self, text: str) -> bool:
