@@ -9,7 +9,7 @@ year) the series holds event counts per PLOVER type, QuadClass or status, and th
 
 on the Goldstein-like -10..+10 scale of the event intensities. Corroboration is the event's number
 of reporting spans (``n_mentions``) or, where stories are stored, the number of distinct sources of
-the story event it was merged into (``corroboration_sql``). Documents whose quality is below
+the story event it was merged into (``store.dyads.STORY_SOURCES``). Documents whose quality is below
 ``QualityOptions.min_quality`` are left out unless the caller says otherwise.
 
 The band is the mean plus or minus z standard errors, with the spread estimated from the period's
