@@ -6,7 +6,7 @@ Method, per segment of a parsed article (title, subtitle, body, captions, table 
 2. composition: adjacent matches joined into one actor phrase when the words between them are
    modifiers (spaCy POS ADJ/NOUN/PROPN/NUM) or connectors ("'s", "of the", a hyphen):
    "American warplanes" -> USA MIL, "Colombia's Ministry of Foreign Affairs" -> COL GOV,
-   "Secretary of State mike Rubio" -> the USA foreign minister at the date whose surname is Rubio;
+   "Secretary of State jon Doe" -> the USA foreign minister at the date whose surname is Doe;
 3. spaCy NER for PERSON/ORG/NORP names the KB lacks (kind person/org/group, country left empty);
 4. within-document reference: a bare surname ("Petro") or title ("the president") takes the
    entity of a full mention in the document (an earlier one first); a title with no antecedent
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from dyadwatch.actors.kb import KB, RoleRecord, default_kb, fold, surname_keys
 from dyadwatch.actors.lexicon import Entry, Lexicon, Match
+from dyadwatch.nlp.parse import ensure_entities
 from dyadwatch.model import Location, Mention
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,6 +148,8 @@ class Resolver:
             found = [self._interpret(piece, g, date, pos=pos)
                      for g in _group(piece, self.lexicon.scan(piece), pos)]
             found = [d for d in found if d is not None]
+            if doc is not None:
+                ensure_entities(doc, _unexplained(doc, found))
             for d in found:
                 d.stray = _stray_surname(d, doc)
             found.extend(self._ner(piece, doc, [(d.mention.start, d.mention.end) for d in found]))
@@ -465,7 +468,7 @@ def _gap_words(gap: str) -> list[tuple[int, str]]:
 
 def _modifier(word: str, offset: int, pos, names: bool = True) -> bool:
     """A word that may stand between a modifier and its head. ``names`` allows proper nouns
-    (between a title and a surname: "Secretary of State mike Rubio"); before an agent or title
+    (between a title and a surname: "Secretary of State jon Doe"); before an agent or title
     only adjectives and nouns are, so a title-case headline verb ("US Threatens Military")
     does not join."""
     if word.lower() in MODIFIERS:
@@ -575,12 +578,36 @@ def _roles_for(titles, country: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for t in fit for r in t.roles))
 
 
+def _unexplained(doc: "Doc", found: list[Draft]) -> list[tuple[int, int]]:
+    """Character ranges the dictionary left unexplained: unresolved bare surnames, and runs of
+    two or more proper nouns outside every dictionary mention (a full name or an organisation the
+    KB lacks). Only their sentences need the entity recogniser. Single capitalised words are left
+    out: most are places, products or words the dictionary rightly ignored, and running the
+    recogniser for them costs more than the whole dictionary stage."""
+    out = [(d.mention.start, d.mention.end) for d in found if d.surname and not d.mention.kb_id]
+    taken = [(d.mention.start, d.mention.end) for d in found]
+    run: list = []
+    for tok in [*doc, None]:
+        if tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper() and not any(
+                a <= tok.idx < b for a, b in taken):
+            run.append(tok)
+            continue
+        if len(run) >= 2:
+            out.append((run[0].idx, run[-1].idx + len(run[-1])))
+        run = []
+    return out
+
+
 def _stray_surname(d: Draft, doc: "Doc | None") -> bool:
-    """An unresolved bare surname that spaCy does not tag as a person ("Phone" in a headline,
-    "SERGIO" in a photo credit) is a word that happens to be a surname in the KB, not a mention."""
-    if not d.surname or d.mention.kb_id or doc is None or not doc.has_annotation("ENT_IOB"):
+    """An unresolved bare surname that spaCy does not tag as a person (a capitalised common word
+    in a headline, a photographer's name in a credit) is a word that happens to be a surname in
+    the KB, not a mention. Undecided when the recogniser did not run on that sentence."""
+    if not d.surname or d.mention.kb_id or doc is None:
         return False
     m = d.mention
+    span = doc.char_span(m.start, m.end, alignment_mode="expand")
+    if span is None or any(t.ent_iob == 0 for t in span):
+        return False
     return not any(e.label_ == "PERSON" and e.start_char <= m.start and m.end <= e.end_char
                    for e in doc.ents)
 

@@ -34,7 +34,7 @@ from dyadwatch.events.lexicon import Lexicon, default_lexicon
 from dyadwatch.events.mentions import FieldMentions, SentenceMentions, article_dyad
 from dyadwatch.events.merge import event_id, merge_events
 from dyadwatch.model import ActorRef, Article, Event, Evidence, Location, Mention
-from dyadwatch.nlp.dates import resolve_date
+from dyadwatch.nlp.dates import date_spans, resolve_date
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -359,8 +359,22 @@ class EventCoder:
 
     # ------------------------------------------------------------------ dates and places
 
+    @staticmethod
+    def _date_entities(span: "Span") -> list["Span"]:
+        """DATE entities of the sentence; where the entity recogniser did not run on it (the
+        pipeline runs it on demand only), the date expressions ``date_spans`` finds."""
+        if span[0].ent_iob != 0:
+            return [e for e in span.ents if e.label_ == "DATE"]
+        out = []
+        for start, end in date_spans(span.text):
+            e = span.doc.char_span(span.start_char + start, span.start_char + end,
+                                   label="DATE", alignment_mode="expand")
+            if e is not None:
+                out.append(e)
+        return out
+
     def _date(self, f: Frame, span: "Span", ref: dt.date | None, fragment: bool) -> tuple[str, str, str]:
-        ents = [e for e in span.ents if e.label_ == "DATE"]
+        ents = self._date_entities(span)
         anchors = {t.i for t in f.anchors}
         attached: list[tuple[int, int, Any]] = []
         for e in ents:
@@ -417,6 +431,12 @@ class EventCoder:
         if pobj.ent_type_ in ("GPE", "LOC", "FAC"):
             ent = next((e for e in pobj.doc.ents if e.start <= pobj.i < e.end), None)
             return self._locate(ent.text if ent is not None else pobj.text)
+        if pobj.ent_iob == 0 and pobj.pos_ == "PROPN":
+            # no entity annotation on this sentence (the recogniser runs on demand): a proper
+            # noun the knowledge base places ("in Cali") is the place
+            names = [t for t in pobj.subtree if t.pos_ == "PROPN"]
+            text = pobj.doc[names[0].i: names[-1].i + 1].text if names else pobj.text
+            return self._locate(text)
         return None
 
     # ------------------------------------------------------------------ article-level completion

@@ -284,6 +284,31 @@ def resolve_date(text: str, ref: dt.date | None = None) -> Resolved | None:
     return None
 
 
+# Patterns whose match must start with a capital: "May" the month, not "may" the verb.
+_CAPITALISED = ("month", "weekday")
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the date expressions in ``text`` (longest first where they overlap):
+    what the entity recogniser's DATE entities gave, from the same word lists ``resolve_date``
+    reads, so a span found here is one ``resolve_date`` can place."""
+    found: list[tuple[int, int]] = []
+    for name, rx in _patterns().items():
+        for m in rx.finditer(text):
+            if name in _CAPITALISED:
+                word = m.group("month" if name == "month" else "day")
+                if not word[:1].isupper():
+                    continue
+            if name == "year" and not _valid_year(int(m.group(1))):
+                continue
+            found.append((m.start(), m.end()))
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(found, key=lambda se: (se[0] - se[1], se[0])):
+        if all(end <= a or b <= start for a, b in kept):
+            kept.append((start, end))
+    return sorted(kept)
+
+
 def to_date(iso: str) -> dt.date | None:
     """The first day an ISO date of any precision covers ("2025" -> 2025-01-01)."""
     try:
