@@ -129,18 +129,30 @@ class IngestReport:
     stored: int = 0
     duplicate: int = 0
     rejected: int = 0
+    stories: int = 0
+    alerts: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return {"stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected,
+                "stories": self.stories, "alerts": self.alerts,
                 "reasons": dict(sorted(self.reasons.items()))}
 
 
 def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Options | None = None,
-           progress: Callable[[Analysis | Rejected], None] | None = None) -> IngestReport:
-    """Analyse and store every document of ``inputs``; idempotent (the id is the content hash)."""
+           progress: Callable[[Analysis | Rejected], None] | None = None,
+           stories: bool = True, alerts: bool = True) -> IngestReport:
+    """Analyse and store every document of ``inputs``; idempotent (the id is the content hash).
+
+    Each stored document joins a story (near-duplicate or same happening) as it arrives; the
+    stories it touched are re-merged once at the end (merging costs the story's size), and the
+    watchlists are scanned for alerts on the newly stored events.
+    """
+    from dyadwatch.stories import assign, merge_story_events
+
     pipe = default_pipeline() if options is None else Pipeline(options)
     report = IngestReport()
+    touched: set[str] = set()
     for item in pipe.run(inputs, format=format):
         if isinstance(item, Rejected):
             store.save_reject(item)
@@ -148,10 +160,19 @@ def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Optio
             report.reasons[item.reason] = report.reasons.get(item.reason, 0) + 1
         elif store.save(item):
             report.stored += 1
+            if stories:
+                touched.add(assign(store, item))
         else:
             report.duplicate += 1
         if progress is not None:
             progress(item)
+    for story_id in sorted(touched):
+        merge_story_events(store, story_id)
+    report.stories = len(touched)
+    if alerts:
+        from dyadwatch.alerts import scan
+
+        report.alerts = len(scan(store.conn))
     return report
 
 

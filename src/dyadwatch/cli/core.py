@@ -181,8 +181,8 @@ def ingest(
         return
     for r in rejects:
         typer.secho(f"rejected {r.source}: {r.reason} — {r.message}", fg=typer.colors.YELLOW, err=True)
-    typer.echo(f"stored {report.stored}, duplicate {report.duplicate}, rejected {report.rejected} "
-               f"-> {db}")
+    typer.echo(f"stored {report.stored}, duplicate {report.duplicate}, rejected {report.rejected}; "
+               f"{report.stories} stories touched, {report.alerts} new alerts -> {db}")
 
 
 def _err_console():
