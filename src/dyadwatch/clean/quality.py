@@ -201,8 +201,8 @@ def _all_fields(parsed: "ParsedArticle | None", article: Article) -> Iterable[tu
 
 # --- headline -----------------------------------------------------------------------------------
 
-_HEDGES_RE = re.compile(r"\b(?:possible|potential|could|may|might|would|consider(?:s|ing)?|"
-                        r"weigh(?:s|ing)?|mull(?:s|ing)?|reportedly|alleged(?:ly)?)\b", re.I)
+_HEDGES_RE = re.compile(r"\b(?:possible|possibly|potential|potentially|reportedly|alleged(?:ly)?|"
+                        r"mulling|weighing|considering)\b", re.I)
 
 
 def headline_flags(article: Article, events: list[Event]) -> list[Flag]:
@@ -213,16 +213,19 @@ def headline_flags(article: Article, events: list[Event]) -> list[Flag]:
     for ev in title_events:
         if ev.type not in ("THREATEN", "ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "AGREE"):
             continue
-        same = [b for b in body_events if b.type == ev.type and b is not ev]
+        same = [b for b in body_events if b is not ev and b.type == ev.type
+                and b.actor.country == ev.actor.country
+                and b.recipient.country == ev.recipient.country]
         merged_body = any(m.field == "body" for m in ev.mentions)
         if same or merged_body:
             continue
-        hedged = bool(_HEDGES_RE.search(article.text))
+        hedges = sorted({m.group(0).lower() for text in (article.text, *article.captions)
+                         for m in _HEDGES_RE.finditer(text)})[:4]
         flags.append(Flag("headline_overstatement", "medium", ev.evidence.start, ev.evidence.end,
                           ev.evidence.text,
                           f"The headline reports {ev.type.lower()} as fact; the body does not "
-                          "report it" + (" except in hedged terms (possible, potential, could)."
-                                         if hedged else "."), field="title"))
+                          "report it" + (f" except in hedged terms ({', '.join(hedges)})."
+                                         if hedges else "."), field="title"))
     return flags
 
 
@@ -247,3 +250,22 @@ def assess(parsed: "ParsedArticle | None", mentions: list[Mention], events: list
 
     flags += kb_flags(parsed, mentions, ref_date, article=article)
     return flags, score(list(article.flags) + flags)
+
+
+_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def report_text(article: Article, quality: float, min_quality: float) -> str:
+    """A readable quality report: the score, then each flag (most severe first) with where it
+    is, what it says and why it matters."""
+    lines = [f"{article.title or article.source}",
+             f"quality {quality:.2f} ({'below' if quality < min_quality else 'above'} the "
+             f"threshold {min_quality:.2f}: "
+             f"{'left out of' if quality < min_quality else 'counted in'} dyad statistics)"]
+    if not article.flags:
+        lines.append("no flags")
+    for f in sorted(article.flags, key=lambda f: (_ORDER.get(f.severity, 3), f.kind)):
+        where = "removed furniture" if f.field.startswith("removed") else f.field
+        lines.append(f"[{f.severity}] {f.kind} in {where}: {f.text!r}")
+        lines.append(f"    {f.detail}")
+    return "\n".join(lines)
