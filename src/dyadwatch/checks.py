@@ -39,8 +39,12 @@ def _title_regex(kb: "KB") -> re.Pattern[str]:
     return re.compile(
         r"(?P<former>\b(?:former|ex-|ex\s|erstwhile|one-time|onetime)\s*)?"
         r"(?P<then>\bthen[- ])?"
-        r"(?P<qual>(?-i:(?:[A-Z][\w.’'-]*\.?\s+){0,2}))?"  # "U.S.", "Colombian": capitalised
-        rf"(?P<title>\b(?:{alternatives}))\s*,?\s*$", re.IGNORECASE)
+        # qualifiers: up to two capitalised words ("Colombian", "U.S."), never "Former" and
+        # never a sentence's last word ("... in India. Former President X")
+        r"(?P<qual>(?-i:(?:(?!(?i:former|ex|then|erstwhile)\b)[A-Z][\w’'-]*(?:(?:\.[A-Z])+\.)?\s+){0,2}))?"
+        rf"(?P<title>\b(?:{alternatives}))\s*,?\s*"
+        # given names the dictionary did not take into the mention ("President Paul | Chapo")
+        r"(?P<given>(?-i:(?:[A-Z][\w’'-]*\s+){1,2}))?$", re.IGNORECASE)
 
 
 def _titles_for(kb: "KB", phrase: str) -> list:
@@ -85,7 +89,8 @@ def kb_flags(parsed: "ParsedArticle | None", mentions: list[Mention], ref_date: 
             continue
         start = name_start - len(before) + match.start()
         span_text = text[start:m.end]
-        for flag in _check(kb, m, text[name_start:m.end], match, ref_date, text, start):
+        written = (match.group("given") or "") + text[name_start:m.end]
+        for flag in _check(kb, m, written, match, ref_date, text, start):
             key = (flag.kind, span_text.lower())
             if key not in seen:
                 seen.add(key)

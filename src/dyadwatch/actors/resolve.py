@@ -516,9 +516,22 @@ def _group(text: str, matches: list[Match], pos) -> list[list[Element]]:
         el = Element(m, m.best, m.start, m.end)
         if groups and _joinable(text, groups[-1][-1], _best_for_join(groups[-1][-1], m), pos):
             groups[-1].append(_best_for_join(groups[-1][-1], m))
+        elif groups and _given_then_surname(text, groups[-1], m):
+            surname = next(e for e in m.entries if e.kind == "surname")
+            groups[-1].append(Element(m, surname, m.start, m.end))
         else:
             groups.append([el])
     return groups
+
+
+def _given_then_surname(text: str, group: list[Element], m: Match) -> bool:
+    """After a title, a word the KB knows as someone's surname followed by another surname is a
+    given name and a family name ("Foreign Minister Paul Gil"): the last one is the family
+    name, and the title decides who it is."""
+    last = group[-1]
+    return (group[0].entry.kind == "title" and len(group) <= 3
+            and last.entry.kind in ("surname", "person") and text[last.end:m.start] == " "
+            and any(e.kind == "surname" for e in m.entries))
 
 
 def _best_for_join(left: Element, m: Match) -> Element:

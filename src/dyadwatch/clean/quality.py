@@ -115,16 +115,23 @@ _FORMAT_KINDS = {"spacing": "missing spaces after punctuation", "casing": "casin
 
 def formatting_flags(article: Article) -> list[Flag]:
     """One flag summarising the repairs extraction made (counts), with the first span."""
+    repairs = article.repairs
+    if not repairs and article.text:
+        # an article that did not come through extraction (built by a caller, read from a
+        # store): find what the repair step would change, without changing the text
+        from dyadwatch.clean.repair import repair_text
+
+        _text, repairs = repair_text(article.text)
     counts: dict[str, int] = {}
-    for r in article.repairs:
+    for r in repairs:
         counts[r.kind] = counts.get(r.kind, 0) + 1
     if not counts:
         return []
     parts = [f"{n} {_FORMAT_KINDS.get(k, k)}" for k, n in sorted(counts.items())]
-    first = article.repairs[0]
+    first = repairs[0]
     start = max(first.start, 0)
     return [Flag("formatting", "low", start, start + len(first.after),
-                 "; ".join(f"{r.before!r} -> {r.after!r}" for r in article.repairs[:12]),
+                 "; ".join(f"{r.before!r} -> {r.after!r}" for r in repairs[:12]),
                  "The text had formatting errors that were repaired: " + ", ".join(parts)
                  + ". Careless formatting is typical of scraped or machine-assembled pages.")]
 
