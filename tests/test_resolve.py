@@ -200,3 +200,23 @@ def test_cli_kb_import_and_show(tmp_path, monkeypatch):
                    "q,Q Q,,PER,other,,GOV,2020-99-01,,t\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["kb", "import", str(bad), "--kb-dir", str(tmp_path / "o")])
     assert res.exit_code != 0
+
+
+def test_title_and_demonym_keep_an_unknown_holder_as_a_person(resolver):
+    # the surname belongs to other people in the KB; the written title and demonym say who is meant
+    ms = _mentions(resolver, "German Foreign Minister Oskar Fischer said on Monday.",
+                   day=dt.date(1988, 3, 2))
+    m = _find(ms, "German Foreign Minister Oskar Fischer")
+    assert (m.kind, m.country, m.sector) == ("person", "DEU", "GOV")
+
+
+def test_bare_surname_with_one_bearer_read_as_a_person(resolver):
+    ms = _mentions(resolver, "Putin said the army would respond.", day=dt.date(2000, 3, 2))
+    m = _find(ms, "Putin")
+    assert (m.kb_id, m.country) == ("vladimir-putin", "RUS") and m.confidence < 0.6
+
+
+def test_given_name_read_as_a_surname_after_a_title(resolver):
+    ms = _mentions(resolver, "Foreign Minister Paul Wadephul spoke to reporters.", day=dt.date(2026, 3, 2))
+    m = _find(ms, "Foreign Minister Paul Wadephul")
+    assert (m.kb_id, m.country) == ("johann-wadephul", "DEU")

@@ -152,6 +152,11 @@ class Resolver:
                 ensure_entities(doc, _unexplained(doc, found))
             for d in found:
                 d.stray = _stray_surname(d, doc)
+                if (not d.stray and d.surname and not d.mention.kb_id
+                        and len(set(d.mention.candidates)) == 1 and _ner_person(d, doc)):
+                    # a bare surname with one bearer in the KB that the recogniser reads as a
+                    # person: that bearer, though out of the offices the KB records at the date
+                    self._from_person(d, d.mention.candidates[0], date, "", 0.6)
             found.extend(self._ner(piece, doc, [(d.mention.start, d.mention.end) for d in found]))
             found.sort(key=lambda d: d.mention.start)
             for d in found:
@@ -611,6 +616,12 @@ def _unexplained(doc: "Doc", found: list[Draft]) -> list[tuple[int, int]]:
     return out
 
 
+def _ner_person(d: Draft, doc: "Doc | None") -> bool:
+    m = d.mention
+    return doc is not None and any(e.label_ == "PERSON" and e.start_char <= m.start
+                                   and m.end <= e.end_char for e in doc.ents)
+
+
 def _stray_surname(d: Draft, doc: "Doc | None") -> bool:
     """An unresolved bare surname that spaCy does not tag as a person (a capitalised common word
     in a headline, a photographer's name in a credit) is a word that happens to be a surname in
@@ -618,6 +629,8 @@ def _stray_surname(d: Draft, doc: "Doc | None") -> bool:
     if not d.surname or d.mention.kb_id or doc is None:
         return False
     m = d.mention
+    if fold(m.text) != d.surname:
+        return False  # a title, demonym or given name with the surname: a person is meant
     span = doc.char_span(m.start, m.end, alignment_mode="expand")
     if span is None or any(t.ent_iob == 0 for t in span):
         return False
