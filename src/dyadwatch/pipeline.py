@@ -147,7 +147,13 @@ def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Optio
     Each stored document joins a story (near-duplicate or same happening) as it arrives; the
     stories it touched are re-merged once at the end (merging costs the story's size), and the
     watchlists are scanned for alerts on the newly stored events.
+
+    Crash safety: a run killed after storing a document but before its story was assigned, or
+    before the touched stories were merged, is completed by the next run over the same input (a
+    duplicate without a story is assigned; every story with a member newer than its last merge
+    is merged again). The alert scan keeps its own high-water mark.
     """
+    from dyadwatch.store.stories import assigned, unmerged
     from dyadwatch.stories import assign, merge_story_events
 
     pipe = default_pipeline() if options is None else Pipeline(options)
@@ -164,8 +170,12 @@ def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Optio
                 touched.add(assign(store, item))
         else:
             report.duplicate += 1
+            if stories and assigned(store, item.article.doc_id) is None:
+                touched.add(assign(store, item))  # stored by a run that stopped before this
         if progress is not None:
             progress(item)
+    if stories:
+        touched.update(unmerged(store))
     for story_id in sorted(touched):
         merge_story_events(store, story_id)
     report.stories = len(touched)

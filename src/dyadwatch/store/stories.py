@@ -131,6 +131,16 @@ def assigned(store, doc_id: str) -> str | None:
     return row[0] if row else None
 
 
+def unmerged(store) -> list[str]:
+    """Stories with a member assigned since their events were last merged (an assignment and a
+    merge both stamp ``stories.updated_at``; the merge comes later): what a process stopped
+    between assigning and merging left behind."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT sd.story_id FROM story_documents sd JOIN stories s ON s.id = sd.story_id "
+        "WHERE sd.assigned_at >= s.updated_at ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
 def unassigned(store) -> list[str]:
     """Stored documents not yet in a story, oldest first (publication, else reference date)."""
     rows = store.conn.execute(
