@@ -116,9 +116,9 @@ _FORMAT_KINDS = {"spacing": "missing spaces after punctuation", "casing": "casin
 def formatting_flags(article: Article) -> list[Flag]:
     """One flag summarising the repairs extraction made (counts), with the first span."""
     repairs = article.repairs
-    if not repairs and article.text:
-        # an article that did not come through extraction (built by a caller, read from a
-        # store): find what the repair step would change, without changing the text
+    if not repairs and article.text and not article.format:
+        # an article that did not come through extraction (no format: built by a caller):
+        # find what the repair step would change, without changing the text
         from dyadwatch.clean.repair import repair_text
 
         _text, repairs = repair_text(article.text)

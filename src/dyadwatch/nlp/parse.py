@@ -178,35 +178,44 @@ def parse_article(article: Article, nlp: "Language | None" = None) -> ParsedArti
     return ParsedArticle(article=article, segments=order)
 
 
-def ensure_entities(doc: "Doc", char_ranges: Iterable[tuple[int, int]], nlp: "Language | None" = None) -> None:
-    """Named entities for the sentences of ``doc`` that contain any of ``char_ranges``.
+def ensure_entities(doc: "Doc", char_ranges: Iterable[tuple[int, int]], nlp: "Language | None" = None,
+                    context: int = 6) -> None:
+    """Named entities around the given character ranges of ``doc``.
 
     The shared pipeline runs without spaCy's entity recogniser: it costs as much as the tagger
     and parser together (45% of the parse on news text), and the dictionary stage already finds
     most actors. Callers ask for entities only where the dictionary left proper nouns or surnames
-    unexplained; those sentences are run through the recogniser alone and their entities set on
-    ``doc`` (tokens of the other sentences keep no entity annotation: ``ent_iob == 0``).
+    unexplained; a window of ``context`` tokens either side of each range (within its sentence)
+    is run through the recogniser alone, and the entities found are set on ``doc``. Tokens
+    outside every window keep no entity annotation (``ent_iob == 0``).
     """
     nlp = nlp or get_nlp()
     if doc.has_annotation("ENT_IOB") or "ner" not in nlp.component_names:
         return
-    ranges = list(char_ranges)
-    if not ranges:
-        return
-    sents = [s for s in doc.sents if any(s.start_char < e and b < s.end_char for b, e in ranges)]
-    if not sents:
+    windows: list[tuple[int, int]] = []
+    for b, e in sorted(char_ranges):
+        span = doc.char_span(b, e, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        sent = span.sent
+        lo, hi = max(sent.start, span.start - context), min(sent.end, span.end + context)
+        if windows and lo <= windows[-1][1] and doc[lo].sent == doc[windows[-1][0]].sent:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    if not windows:
         return
     ner = nlp.get_pipe("ner")
     ents, outside = [], []
-    for sent, sub in zip(sents, ner.pipe(s.as_doc() for s in sents)):
-        pos = sent.start
+    for (lo, hi), sub in zip(windows, ner.pipe(doc[lo:hi].as_doc() for lo, hi in windows)):
+        pos = lo
         for ent in sub.ents:
-            start, end = sent.start + ent.start, sent.start + ent.end
+            start, end = lo + ent.start, lo + ent.end
             if start > pos:
                 outside.append(doc[pos:start])
-            ents.append(doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1]),
-                                      label=ent.label_))
+            ents.append(doc[start:end])
+            ents[-1].label_ = ent.label_
             pos = end
-        if pos < sent.end:
-            outside.append(doc[pos:sent.end])
-    doc.set_ents([e for e in ents if e is not None], outside=outside, default="unmodified")
+        if pos < hi:
+            outside.append(doc[pos:hi])
+    doc.set_ents(ents, outside=outside, default="unmodified")
