@@ -77,6 +77,10 @@ def open_store(db_path: str | Path, read_only: bool) -> Store:
     """Open the database; a read-only server whose database lacks a shipped migration first
     applies it (briefly read-write), so that it can serve a database made by an older version."""
     path = str(db_path)
+    if Path(path).is_dir():  # a `dyadwatch batch` output directory: DuckDB views on its Parquet
+        from dyadwatch.store import open_store as open_any
+
+        return open_any(path, read_only=True)
     if not read_only or path == ":memory:":
         return Store(path)
     if not Path(path).exists():

@@ -7,5 +7,6 @@ from dyadwatch.cli import events  # noqa: F401
 from dyadwatch.cli import serve  # noqa: F401
 from dyadwatch.cli import stories  # noqa: F401
 from dyadwatch.cli import quality  # noqa: F401
+from dyadwatch.cli import batch  # noqa: F401
 
 __all__ = ["app", "main"]

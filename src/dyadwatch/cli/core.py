@@ -193,7 +193,8 @@ def _err_console():
 
 @app.command()
 def events(
-    db: Path = typer.Option(Path(DEFAULT_DB), "--db", help="Database file (DuckDB)."),
+    db: str = typer.Option(DEFAULT_DB, "--db", help="DuckDB file, `dyadwatch batch` output "
+                           "directory (Parquet) or postgresql:// URL."),
     dyad: Optional[str] = typer.Option(None, "--dyad", help="Country pair, e.g. USA-COL (either direction)."),
     directed: bool = typer.Option(False, "--directed", help="Only events from the first country to the second."),
     since: Optional[str] = typer.Option(None, "--since", help="First day YYYY-MM-DD."),
@@ -206,13 +207,14 @@ def events(
     format: str = typer.Option("json", "--format", "-f", help="json, csv, gdelt or plover."),
 ) -> None:
     """Query stored events; export as JSON lines, CSV, GDELT-style rows or PLOVER JSON."""
-    from dyadwatch.store import Store
+    from dyadwatch.store import open_store
+    from dyadwatch.store.postgres import is_postgres_url
 
     if format not in ("json", "csv", "gdelt", "plover"):
         fail(f"--format must be json, csv, gdelt or plover, not {format!r}", code=2)
-    if not db.exists():
+    if not is_postgres_url(db) and not Path(db).exists():
         fail(f"{db}: no such database; create it with `dyadwatch ingest PATH --db {db}`")
-    with Store(db, read_only=True) as store:
+    with open_store(db, read_only=True) as store:
         rows = store.events(dyad=dyad, directed=directed, since=_date(since, "--since"),
                             until=_date(until, "--until"), types=type, actor=actor, status=status,
                             min_quality=min_quality, limit=limit)

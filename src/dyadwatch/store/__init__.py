@@ -261,3 +261,20 @@ class Store:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def open_store(target: str | Path, *, read_only: bool = False, schema: str | None = None) -> Store:
+    """The store at ``target``: a ``postgresql://`` URL (PostgresStore), a batch output directory
+    (ParquetStore, read-only) or a DuckDB file (Store)."""
+    from dyadwatch.store.parquet import ParquetStore, is_batch_dir
+    from dyadwatch.store.postgres import PostgresStore, is_postgres_url
+
+    if is_postgres_url(target):
+        return PostgresStore(str(target), read_only=read_only, schema=schema)
+    if Path(target).is_dir():
+        if not is_batch_dir(target):
+            raise StoreError("a directory, but not a batch output directory; pass a DuckDB file, "
+                             "a `dyadwatch batch` output directory or a postgresql:// URL",
+                             source=str(target))
+        return ParquetStore(target)
+    return Store(target, read_only=read_only)
