@@ -128,3 +128,27 @@ def test_assess_without_parse():
     a = article(NEWS + "\nI'm sorry, but I can't help with that.")
     flags, q = assess(None, [], [], None, article=a)
     assert kinds(flags) == ["generated_text_artifact"] and q < 1.0
+
+
+def _event(etype: str, field: str, actor: str, recipient: str):
+    from dyadwatch.model import ActorRef, Event, Evidence
+
+    ev = Evidence(sentence=0, start=0, end=10, text="x", field=field)
+    return Event(type=etype, actor=ActorRef(country=actor), recipient=ActorRef(country=recipient),
+                 evidence=ev, mentions=[ev])
+
+
+def test_headline_overstatement_needs_hedged_body_and_no_body_event():
+    from dyadwatch.clean.quality import headline_flags
+
+    hedged = article("Officials discussed possible military options.", title="US threatens Ruritania")
+    title_threat = _event("THREATEN", "title", "USA", "RUR")
+    assert kinds(headline_flags(hedged, [title_threat])) == ["headline_overstatement"]
+    # a body event of a related type in the same direction supports the headline
+    assert headline_flags(hedged, [title_threat, _event("THREATEN", "body", "USA", "RUR")]) == []
+    # the other side's threat does not
+    assert kinds(headline_flags(hedged, [title_threat, _event("THREATEN", "body", "RUR", "USA")])) \
+        == ["headline_overstatement"]
+    # a body that does not hedge is not an overstatement, just short
+    plain = article("Officials met on Monday.", title="US threatens Ruritania")
+    assert headline_flags(plain, [title_threat]) == []

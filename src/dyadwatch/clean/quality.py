@@ -212,27 +212,38 @@ _HEDGES_RE = re.compile(r"\b(?:possible|possibly|potential|potentially|reportedl
                         r"mulling|weighing|considering)\b", re.I)
 
 
+# Types the coder may give one happening depending on wording: a body event of a related type
+# supports the headline as well as one of the same type.
+_RELATED = {"THREATEN": {"THREATEN"}, "AGREE": {"AGREE", "SUPPORT", "COOPERATE"},
+            "ASSAULT": {"ASSAULT", "COERCE", "MOBILIZE"}, "MOBILIZE": {"MOBILIZE", "ASSAULT"},
+            "COERCE": {"COERCE", "SANCTION", "ASSAULT"}, "SANCTION": {"SANCTION", "COERCE"}}
+
+
 def headline_flags(article: Article, events: list[Event]) -> list[Flag]:
-    """A headline event stated as fact whose type the body only reports hedged or not at all."""
-    flags = []
+    """A headline event stated as fact that the body supports only in hedged terms: the body
+    codes no event of a related type involving the headline's countries, and it hedges (possible,
+    potential ...). Both are needed: the coder may read the body's report of the same happening
+    as a related type (same direction), and a body without hedges that simply lacks the event is a short
+    body, not an overstatement."""
+    flags: list[Flag] = []
+    hedges = sorted({m.group(0).lower() for text in (article.text, *article.captions)
+                     for m in _HEDGES_RE.finditer(text)})[:4]
+    if not hedges:
+        return flags
     title_events = [e for e in events if e.evidence.field == "title" and e.status != "hypothetical"]
     body_events = [e for e in events if any(m.field == "body" for m in (e.mentions or [e.evidence]))]
     for ev in title_events:
-        if ev.type not in ("THREATEN", "ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "AGREE"):
+        related = _RELATED.get(ev.type)
+        if related is None or any(m.field == "body" for m in ev.mentions):
             continue
-        same = [b for b in body_events if b is not ev and b.type == ev.type
-                and b.actor.country == ev.actor.country
-                and b.recipient.country == ev.recipient.country]
-        merged_body = any(m.field == "body" for m in ev.mentions)
-        if same or merged_body:
+        if any(b is not ev and b.type in related and b.actor.country == ev.actor.country
+               and b.recipient.country == ev.recipient.country for b in body_events):
             continue
-        hedges = sorted({m.group(0).lower() for text in (article.text, *article.captions)
-                         for m in _HEDGES_RE.finditer(text)})[:4]
         flags.append(Flag("headline_overstatement", "medium", ev.evidence.start, ev.evidence.end,
                           ev.evidence.text,
                           f"The headline reports {ev.type.lower()} as fact; the body does not "
-                          "report it" + (f" except in hedged terms ({', '.join(hedges)})."
-                                         if hedges else "."), field="title"))
+                          f"report it except in hedged terms ({', '.join(hedges)}).",
+                          field="title"))
     return flags
 
 
