@@ -3,6 +3,7 @@ DuckDB or PostgreSQL)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Optional
 
@@ -35,6 +36,8 @@ def batch(
                                             "scheduler (tcp://host:8786); default: a local cluster."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes "
                                           "(default: one per CPU)."),
+    shard_size: Optional[int] = typer.Option(None, "--shard-size", min=1, help="Files, JSONL "
+                                             "lines or WARC records per shard (default 100)."),
     format: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per shard, then the totals."),
@@ -43,6 +46,7 @@ def batch(
     """Process inputs in parallel shards to Parquet; resumable (a rerun skips finished shards)."""
     from dyadwatch.config import Options
     from dyadwatch.scale import ENGINES, run_batch
+    from dyadwatch.scale.shards import settings
 
     setup_logging(verbose)
     if engine not in ENGINES:
@@ -50,6 +54,10 @@ def batch(
     if scheduler and engine != "dask":
         fail("--scheduler needs --engine dask", code=2)
     opts = Options.load(config) if config else Options()
+    shards = settings()
+    if shard_size:
+        shards = dataclasses.replace(shards, files_per_shard=shard_size,
+                                     records_per_shard=shard_size)
 
     def progress(result) -> None:
         if json_out:
@@ -59,7 +67,7 @@ def batch(
                         fg=typer.colors.RED if result.status == "failed" else None)
 
     report = run_batch(inputs, out, engine=engine, workers=workers, scheduler=scheduler,
-                       format=format, options=opts, progress=progress)
+                       format=format, options=opts, config=shards, progress=progress)
     totals = report.to_dict()
     if json_out:
         emit({"totals": totals})

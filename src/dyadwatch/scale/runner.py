@@ -28,7 +28,8 @@ from dyadwatch.config import Options
 from dyadwatch.errors import InputError, StoreError
 from dyadwatch.scale.shards import Settings, fingerprint, plan, settings
 from dyadwatch.scale.worker import ShardTask, process_shard
-from dyadwatch.store.parquet import MARKER_DIR, TABLES, read_marker, table_file, uncommit
+from dyadwatch.store.parquet import (MARKER_DIR, TABLES, read_marker, remove_partial, table_file,
+                                      uncommit)
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ def run_batch(inputs: Iterable[str], out_dir: str | Path, *, engine: str = "loca
     report = BatchReport(str(out), engine, workers)
     started = time.perf_counter()
     with _exclusive(out):
+        if remove_partial(out):
+            log.info("removed the temporary files of an interrupted run in %s", out)
         items = _items(inputs, out, format, options, config)
         if engine == "local":
             results = _run_local(items, workers, config.inflight_per_worker)

@@ -148,6 +148,9 @@ def plan(inputs: Iterable[str], *, format: str = "auto",
                 yield ShardSpec("files", tuple(pending))
                 pending = []
             continue
+        if pending:  # shards follow the order of the inputs (the first sighting of a document
+            yield ShardSpec("files", tuple(pending))  # is the one kept, as in ingest)
+            pending = []
         kind, gz = split
         try:
             ranges = (_jsonl_ranges if kind == "jsonl" else _warc_ranges)(

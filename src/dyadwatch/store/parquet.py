@@ -171,6 +171,16 @@ def commit(out_dir: str | Path, shard: str, marker: dict[str, Any]) -> None:
     _fsync_dir(path.parent)
 
 
+def remove_partial(out_dir: str | Path) -> int:
+    """Delete the temporary files a killed run left (call only while holding the batch lock)."""
+    n = 0
+    for sub in (*TABLES, MARKER_DIR):
+        for tmp in (Path(out_dir) / sub).glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
 def uncommit(out_dir: str | Path, shard: str) -> None:
     """Remove a shard's marker (before redoing it), so readers stop using its old files."""
     try:
