@@ -205,3 +205,9 @@ def test_disasters_and_accidents_are_not_events(text):
 def test_bombing_with_no_named_doer_is_still_a_conflict_event():
     e = one(code("A car bomb exploded near a police station in Colombia, killing three Colombian soldiers."), "ASSAULT")
     assert e.actor.text == "" and e.actor.country == "" and e.recipient.country == "COL"
+
+
+def test_rescue_between_ordinary_people_is_not_a_political_event():
+    for text in ("Firefighters used boats to rescue people from homes as the water rose.",
+                 "Residents were asked not to drive through floodwater."):
+        assert code(text) == [], text

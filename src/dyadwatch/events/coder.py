@@ -140,6 +140,7 @@ class EventCoder:
             for sent in seg.sentences:
                 events.extend(self._code_sentence(sent, seg, fm, ctx))
         self._fill_from_dyad(events, ctx)
+        events = [e for e in events if not _apolitical(e)]
         merged = merge_events(events, self.settings["confidence"]["merge_bonus"])
         seen: dict[str, int] = {}
         for e in merged:
@@ -494,3 +495,13 @@ def sm_token(sm: SentenceMentions, p: Party) -> "Token":
 @functools.lru_cache(maxsize=1)
 def default_coder() -> EventCoder:
     return EventCoder()
+
+
+def _apolitical(e: Event) -> bool:
+    """Neither side names a country, a sector or a proper name ("firefighters rescued people",
+    "people were asked not to drive"): a happening between ordinary people, not a political event
+    between actors. An event with an unresolved named actor is kept (at low confidence)."""
+    def anonymous(a) -> bool:
+        return not a.country and not a.sector and not a.kb_id and not any(
+            ch.isupper() for ch in a.text)
+    return anonymous(e.actor) and anonymous(e.recipient)
