@@ -265,6 +265,8 @@ def summary(
     c = s["counts"]
     buf.write(f"{c['documents']} documents ({c['document_sources']} sources), {c['rejects']} rejected, "
               f"{c['events']} events, {c['mentions']} actor mentions, {c['flags']} flags\n")
+    st = s["stories"]
+    buf.write(f"{st['stories']} stories, {st['multi']} of them reported by more than one document\n")
     if s["rejects"]:
         buf.write("\nRejected:\n")
         for r in s["rejects"]:

@@ -21,5 +21,8 @@ def summarize(store, min_quality: float | None = None) -> dict[str, Any]:
     rejects = store.query("SELECT source, reason, message FROM rejects ORDER BY source")
     low = store.query("SELECT id, title, source, quality FROM documents WHERE quality < ? "
                       "ORDER BY quality", [min_q])
+    stories = store.query(
+        "SELECT count(*) AS stories, count(*) FILTER (WHERE n_docs > 1) AS multi "
+        "FROM (SELECT story_id, count(*) AS n_docs FROM story_documents GROUP BY 1)")[0]
     return {"counts": store.counts(), "dyads": dyads, "types": types, "flags": flags,
-            "rejects": rejects, "low_quality": low, "min_quality": min_q}
+            "rejects": rejects, "low_quality": low, "min_quality": min_q, "stories": stories}
