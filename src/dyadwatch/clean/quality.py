@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -71,6 +72,13 @@ def field_texts(article: Article) -> Iterator[tuple[str, str]]:
         yield f"removed.{i}", removed.text
 
 
+# Matches of one pattern in one field that are looked at. One artefact is one flag, so a field
+# with thousands of matches (a line of "&amp;" repeated) adds nothing past the first few, and the
+# overlap check made it quadratic: seconds on a 1 MB text (found by bench/fuzz_readers.py). 50 is
+# far above what a real page has.
+MAX_MATCHES = 50
+
+
 def pattern_flags(article: Article) -> list[Flag]:
     """Flags of the text patterns. One artefact is one flag: overlapping matches of a kind, and
     the same words matched again elsewhere (a refusal quoted in a question, a removed copy), are
@@ -81,18 +89,17 @@ def pattern_flags(article: Article) -> list[Flag]:
         found = []
         for fname, text in field_texts(article):
             for rx in kind.regexes:
-                for m in rx.finditer(text):
+                for m in itertools.islice(rx.finditer(text), MAX_MATCHES):
                     line = _context(text, m.start(), m.end())
                     found.append((len(line), fname, m.start(), m.end(), line,
                                   " ".join(m.group(0).lower().split())))
         found.sort(key=lambda f: f[:3])
         keys: set[str] = set()
-        spans: list[tuple[str, int, int]] = []
+        spans: dict[str, list[tuple[int, int]]] = {}
         for _n, fname, start, end, line, key in found:
-            duplicate = key in keys or any(f == fname and start < e and s < end
-                                           for f, s, e in spans)
+            duplicate = key in keys or any(start < e and s < end for s, e in spans.get(fname, ()))
             keys.add(key)
-            spans.append((fname, start, end))
+            spans.setdefault(fname, []).append((start, end))
             if not duplicate:
                     flags.append(Flag(kind.kind, kind.severity, start, end, line,
                                   kind.explanation, field=fname))

@@ -19,6 +19,7 @@ import bisect
 import difflib
 import functools
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,12 +137,28 @@ def mojibake_edits(text: str) -> list[_Edit]:
     offset = 0
     for old, new in zip(old_lines, new_lines):
         if old != new:
-            sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
-            for op, i1, i2, j1, j2 in sm.get_opcodes():
-                if op != "equal":
-                    edits.append(_Edit(offset + i1, offset + i2, new[j1:j2], "mojibake"))
+            edits.extend(_line_edits(old, new, offset))
         offset += len(old)
     return edits
+
+
+# difflib's matcher takes time quadratic in what it compares: a 100,000-character paragraph with
+# mojibake took minutes (found by bench/fuzz_readers.py). The common prefix and suffix of a line
+# are cut first (linear); a middle longer than this becomes one edit instead of a diff.
+MAX_DIFF_CHARS = 2_000
+
+
+def _line_edits(old: str, new: str, offset: int) -> list[_Edit]:
+    """The edits turning line ``old`` into ``new``; offsets in ``old`` plus ``offset``."""
+    head = len(os.path.commonprefix([old, new]))
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    a, b = old[head:len(old) - tail], new[head:len(new) - tail]
+    start = offset + head
+    if len(a) + len(b) > MAX_DIFF_CHARS:
+        return [_Edit(start, start + len(a), b, "mojibake")]
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return [_Edit(start + i1, start + i2, b[j1:j2], "mojibake")
+            for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal"]
 
 
 def spacing_edits(text: str) -> list[_Edit]:

@@ -34,7 +34,12 @@ class FeedLink:
 def read_feed(data: bytes, source: str) -> Iterator[Document | FeedLink | Rejected]:
     import feedparser
 
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(data)
+    except (ValueError, LookupError) as exc:  # e.g. an undecodable encoding declaration
+        yield Rejected(reject_id(source), source, "read", "bad_record",
+                       f"{source}: the feed cannot be parsed ({exc.__class__.__name__}: {exc})")
+        return
     entries = parsed.get("entries") or []
     if not entries:
         reason = parsed.get("bozo_exception")

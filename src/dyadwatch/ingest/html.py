@@ -36,6 +36,10 @@ _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.
 # would have built: no ids collected, comments and processing instructions dropped.
 _PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
                                remove_comments=True, remove_pis=True)
+# Characters XML forbids (C0 controls but tab, newline and return; U+FFFE, U+FFFF): lxml refuses
+# to set element text holding them, so trafilatura's title reader crashed on a page that had one
+# (found by bench/fuzz_readers.py). They carry no text; they are dropped before parsing.
+_NOT_XML = dict.fromkeys([c for c in range(32) if c not in (9, 10, 13)] + [0xFFFE, 0xFFFF])
 # libxml2 stops descending at this depth (without XML_PARSE_HUGE) and silently drops the deeper
 # content; a tree that reaches it was cut short.
 LIBXML2_MAX_DEPTH = 256
@@ -53,7 +57,7 @@ def parse_html(text: str, source: str = "", max_depth: int = LIBXML2_MAX_DEPTH) 
     """Parse ``text`` into an lxml tree; raises ``InputError`` (reason ``too_deep``) when it is
     nested deeper than ``max_depth`` or libxml2 had to truncate it."""
     try:
-        root = lxml.html.fromstring(text.encode("utf-8"), parser=_PARSER)
+        root = lxml.html.fromstring(text.translate(_NOT_XML).encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"the HTML cannot be parsed: {exc}", source=source,
                          reason="unsupported_format") from exc

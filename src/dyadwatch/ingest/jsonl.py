@@ -54,6 +54,9 @@ def record_document(raw: bytes, where: str) -> Document | Rejected:
     except (ValueError, UnicodeDecodeError) as exc:
         return Rejected(reject_id(where), where, "read", "bad_record",
                         f"{where}: not a JSON object ({exc}); each line must be one JSON object")
+    except RecursionError:  # json's C decoder refuses nesting past the recursion limit
+        return Rejected(reject_id(where), where, "read", "bad_record",
+                        f"{where}: the JSON is nested too deeply to decode")
     if not isinstance(obj, dict):
         return Rejected(reject_id(where), where, "read", "bad_record",
                         f"{where}: expected a JSON object, got {type(obj).__name__}")

@@ -77,5 +77,7 @@ def _jsonl_like(data: bytes) -> bool:
             return isinstance(json.loads(first), dict)
         except ValueError:
             return False
+        except RecursionError:  # nested past json's limit: judged by its opening, as below
+            pass
     # a very long first line cut by the sniff window: accept when it looks like a JSON key
     return bool(re.match(rb'\{\s*"[^"]{1,40}"\s*:', first))
