@@ -174,12 +174,17 @@ def test_rerun_skips_done_shards_and_redoes_a_changed_one(corpus, reference, tmp
     before = parquet_rows(out)
     changed = corpus / "pages" / "empty.txt"
     os.utime(changed, ns=(time.time_ns(), time.time_ns()))  # same bytes, new modification time
+    lost = committed_shards(out)[-1]
+    (out / "_shards" / f"{lost}.json").unlink()  # as if the run had stopped before its commit
     results = []
-    report = run_batch(_inputs(corpus), out, workers=1, config=CONFIG, progress=results.append)
-    assert report.done == 1 and report.skipped == report.shards - 1
+    report = run_batch(_inputs(corpus), out, workers=1, config=CONFIG, max_shards=1,
+                       progress=results.append)
+    assert report.done == 1 and report.failed == 0 and len(committed_shards(out)) == 6
     redone = [r for r in results if r.status == "done"][0]
     assert str(changed) in json.loads(
         (out / "_shards" / f"{redone.shard}.json").read_text())["spec"]["paths"]
+    report = run_batch(_inputs(corpus), out, workers=1, config=CONFIG)
+    assert report.done == 1 and report.skipped == report.shards - 1 == 6
     assert parquet_rows(out) == before
 
 

@@ -38,6 +38,8 @@ def batch(
                                           "(default: one per CPU)."),
     shard_size: Optional[int] = typer.Option(None, "--shard-size", min=1, help="Files, JSONL "
                                              "lines or WARC records per shard (default 100)."),
+    max_shards: Optional[int] = typer.Option(None, "--max-shards", min=1, help="Process at most "
+                                             "this many shards now; a rerun continues."),
     format: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per shard, then the totals."),
@@ -67,7 +69,8 @@ def batch(
                         fg=typer.colors.RED if result.status == "failed" else None)
 
     report = run_batch(inputs, out, engine=engine, workers=workers, scheduler=scheduler,
-                       format=format, options=opts, config=shards, progress=progress)
+                       format=format, options=opts, config=shards, max_shards=max_shards,
+                       progress=progress)
     totals = report.to_dict()
     if json_out:
         emit({"totals": totals})

@@ -101,8 +101,10 @@ Item = ShardTask | ShardResult
 def run_batch(inputs: Iterable[str], out_dir: str | Path, *, engine: str = "local",
               workers: int | None = None, scheduler: str | None = None, format: str = "auto",
               options: Options | None = None, config: Settings | None = None,
+              max_shards: int | None = None,
               progress: Callable[[ShardResult], None] | None = None) -> BatchReport:
-    """Process every shard of ``inputs`` not yet done in ``out_dir``; returns the counts.
+    """Process every shard of ``inputs`` not yet done in ``out_dir`` (at most ``max_shards`` of
+    them in this run, e.g. to bound a run's time: a rerun continues); returns the counts.
 
     A failed shard (an error outside the per-document handling, a worker that died) is
     reported, not raised: the others go on, and a rerun retries it.
@@ -119,7 +121,7 @@ def run_batch(inputs: Iterable[str], out_dir: str | Path, *, engine: str = "loca
     with _exclusive(out):
         if remove_partial(out):
             log.info("removed the temporary files of an interrupted run in %s", out)
-        items = _items(inputs, out, format, options, config)
+        items = _items(inputs, out, format, options, config, max_shards)
         if engine == "local":
             results = _run_local(items, workers, config.inflight_per_worker)
         else:
@@ -153,9 +155,13 @@ class _exclusive:
 
 
 def _items(inputs: Iterable[str], out: Path, format: str, options: Options,
-           config: Settings) -> Iterator[Item]:
-    """A task for every shard to do, a skipped result for every shard already done."""
+           config: Settings, max_shards: int | None = None) -> Iterator[Item]:
+    """A task for every shard to do (up to ``max_shards``), a skipped result for every shard
+    already done."""
+    todo = 0
     for seq, spec in enumerate(plan(inputs, format=format, config=config)):
+        if max_shards is not None and todo >= max_shards:
+            return
         fp = fingerprint(spec, format=format, options=options)
         marker = read_marker(out, spec.id)
         if marker is not None and marker.get("fingerprint") == fp and all(
@@ -165,6 +171,7 @@ def _items(inputs: Iterable[str], out: Path, format: str, options: Options,
         if marker is not None:
             log.info("shard %s changed since it was done; redoing it", spec.id)
             uncommit(out, spec.id)
+        todo += 1
         yield ShardTask(spec, str(out), format, options, fp, seq)
 
 
