@@ -50,7 +50,8 @@ def ledger():
 
 
 def test_fixture_body(ledger) -> None:
-    assert ledger.text.startswith("LIMA — Peru and Ecuador agreed on Tuesday")
+    assert ledger.text.startswith("Peru and Ecuador agreed on Tuesday")
+    assert ledger.dateline == "LIMA" and ("LIMA —", "dateline") in [(r.text, r.reason) for r in ledger.removed]
     assert "The ministers said they would meet again in Quito in June" in ledger.text
     for furniture in ("Opinion", "Related stories", "Leave a comment", "All rights reserved",
                       "dataLayer", "Privacy"):

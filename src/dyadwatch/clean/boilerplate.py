@@ -42,6 +42,7 @@ REASONS: dict[str, str] = {
     "breadcrumb": "breadcrumb trail (kept as the article's section)",
     "byline": "author line (kept as the article's author)",
     "dateline_meta": "publication or update time stamp",
+    "dateline": "the place the story was filed from (kept as the article's dateline)",
     "share_prompt": "share, follow or discuss prompts",
     "comment_form": "comment form and comment-system notices",
     "adblock": "ad-blocker notices and advertising labels",

@@ -26,7 +26,7 @@ from dyadwatch.clean.repair import repair_text
 from dyadwatch.config import Options
 from dyadwatch.errors import ExtractionError, InputError
 from dyadwatch.ingest.text import (article_from_text, check_size, decode_bytes, detect_language,
-                                   doc_id, read_dateline, shapes)
+                                   doc_id, shapes, take_dateline)
 from dyadwatch.model import Article, Credit, Document, Removal, Table
 
 log = logging.getLogger(__name__)
@@ -352,7 +352,7 @@ def _set_html_body(article: Article, text: str) -> None:
     if not paragraphs:
         raise ExtractionError("the page has no article text", source=article.source)
     article.text, article.repairs = repair_text("\n\n".join(paragraphs))
-    article.dateline = read_dateline(article.text, shapes())
+    take_dateline(article, shapes())
 
 
 def _left_out(line: str, captions: set[str], title: str | None, has_tables: bool) -> str:

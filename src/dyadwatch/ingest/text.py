@@ -471,6 +471,24 @@ def read_dateline(first_paragraph: str, sh: _Shapes) -> str:
     return m.group("place").strip() if m else ""
 
 
+def take_dateline(article: Article, sh: _Shapes, line: int = -1) -> None:
+    """Move the dateline out of the body into ``article.dateline`` (recorded as a removal): left
+    in, "QUITO — President X and President Y spoke" parses with the city as the subject."""
+    m = sh.dateline.match(article.text)
+    if not m:
+        return
+    article.dateline = m.group("place").strip()
+    cut = m.end() - 1  # the pattern ends on the first character of the sentence
+    prefix = article.text[:cut]
+    article.text = article.text[cut:]
+    article.removed.append(Removal(prefix.strip(), "dateline", line))
+    for r in article.repairs:
+        if r.start >= cut:
+            r.start -= cut
+        elif r.start >= 0:
+            r.start = -1  # a repair inside the removed dateline no longer points into the body
+
+
 # Characters given to langdetect: its cost grows with the sample (15 ms for 2,000 characters);
 # 600 characters of article prose are ample to tell languages apart.
 _LANG_SAMPLE = 600
@@ -542,7 +560,7 @@ def article_from_text(text: str, doc: Document, *, model: LineModel | None = Non
     _fill(article, meta)
     article.removed = _removals(page, result)
     _set_body(article, [page.raw[i] for i in body_idx])
-    article.dateline = read_dateline(article.text, sh)
+    take_dateline(article, sh, line=body_idx[0] + 1)
     article.language = detect_language(article.text)
     return article
 
