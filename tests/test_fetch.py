@@ -149,3 +149,42 @@ def test_feed_of_ten_thousand_dead_links_fails_fast(tmp_path):
     assert {g.reason for g in got} == {"fetch_failed"}
     assert str(port) in got[-1].message
     assert time.perf_counter() - start < 60
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:7f00:1::1",
+                                     "2001:0:4136:e378:8000:63bf:80ff:fffe", "::ffff:169.254.169.254"])
+def test_ipv6_forms_of_inward_ipv4_addresses_are_refused(address):
+    """NAT64, 6to4, Teredo and mapped addresses lead to the IPv4 address they carry; Python calls
+    the first three global."""
+    with pytest.raises(BlockedAddress):
+        check_address(address, 80, allow_private=False)
+
+
+def test_a_server_trickling_bytes_is_cut_off_at_the_total_time_limit():
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 - each byte well within the read timeout, forever
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"<p>x</p>")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:
+                pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        f = fetcher(respect_robots=False, max_seconds=1.0)
+        start = time.perf_counter()
+        with pytest.raises(FetchError) as err:
+            f.get(f"http://127.0.0.1:{srv.server_port}/slow")
+        assert err.value.reason == "timeout" and time.perf_counter() - start < 5
+    finally:
+        srv.shutdown()

@@ -33,6 +33,9 @@ class IngestOptions:
 class FetchOptions:
     timeout: float = 15.0
     connect_timeout: float = 5.0
+    # The whole of one response: ``timeout`` bounds each read, so a server sending a byte every
+    # few seconds could hold a fetch for hours. 60 s downloads the 10 MB cap at 1.4 Mbit/s.
+    max_seconds: float = 60.0
     max_bytes: int = 10 * 1024 * 1024
     retries: int = 2
     backoff: float = 0.5

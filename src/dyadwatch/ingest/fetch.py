@@ -48,13 +48,30 @@ def check_address(host: str, port: int, allow_private: bool) -> None:
     except socket.gaierror as exc:
         raise FetchError(f"cannot resolve host {host!r}: {exc}", source=host) from exc
     for info in infos:
-        addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-            addr = addr.ipv4_mapped
-        if not addr.is_global or addr.is_multicast:
-            raise BlockedAddress(
-                f"{host} resolves to {addr}, a private, loopback, link-local or reserved address; "
-                "pass --allow-private to fetch from such addresses", source=host)
+        resolved = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        for addr in (resolved, *embedded_ipv4(resolved)):
+            if not addr.is_global or addr.is_multicast:
+                raise BlockedAddress(
+                    f"{host} resolves to {resolved}, a private, loopback, link-local or reserved "
+                    "address; pass --allow-private to fetch from such addresses", source=host)
+
+
+# NAT64 prefixes (RFC 6052 well-known, RFC 8215 local use): a gateway delivers to the IPv4 address
+# in the last 32 bits. Python calls 64:ff9b::7f00:1 global although it reaches 127.0.0.1.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address leads to (mapped, 6to4, Teredo, NAT64): each must be
+    global too, or a relay on the way would deliver inward."""
+    if not isinstance(addr, ipaddress.IPv6Address):
+        return []
+    out = [a for a in (addr.ipv4_mapped, addr.sixtofour) if a is not None]
+    if addr.teredo is not None:
+        out.extend(addr.teredo)
+    if any(addr in net for net in _NAT64):
+        out.append(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
+    return out
 
 
 @dataclass
@@ -156,6 +173,7 @@ class Fetcher:
 
     def _stream(self, url: str) -> httpx.Response:
         cap = self.options.max_bytes
+        deadline = time.monotonic() + self.options.max_seconds
         with self.client.stream("GET", url) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > cap:
@@ -166,6 +184,9 @@ class Fetcher:
                 size += len(chunk)
                 if size > cap:
                     raise TooLarge(f"the response exceeds the limit of {cap:,} bytes", source=url)
+                if time.monotonic() > deadline:  # httpx's timeouts bound each read, not the sum
+                    raise FetchError(f"the response took longer than {self.options.max_seconds:g} "
+                                     "s (fetch.max_seconds)", source=url, reason="timeout")
                 chunks.append(chunk)
             response._content = b"".join(chunks)  # keep the capped body on the response
         return response
