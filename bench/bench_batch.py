@@ -6,7 +6,8 @@ paragraphs of 20+ words; each document takes random paragraphs (seeded) until it
 so documents are distinct (no deduplication shortcut) and read like news. Corpora are written
 under --work (default /tmp/dyadwatch-bench-batch), never into the repository.
 
-    bench_batch.py scaling [--docs 1000] [--dask]   1 then 2 local workers on one corpus
+    bench_batch.py scaling [--docs 1000]            1 then 2 local workers on one corpus
+    bench_batch.py scaling --runs dask:2            2 workers of a Dask LocalCluster
     bench_batch.py sizes 1000 10000 [--workers 2]   time and memory per corpus size
     bench_batch.py sizes 1000 10000 100000 --limit-shards 10   the first 10 shards of each
 
@@ -16,7 +17,8 @@ time, without model loading). Memory: the peak RSS each worker process reports a
 (getrusage), the driver's own peak, and whether the worker peak grows with corpus size.
 Run heavy modes under the shared lock, e.g.::
 
-    flock /tmp/dyadwatch-heavy.lock nice -n 5 .venv/bin/python bench/bench_batch.py scaling --wait-idle 0.5
+    flock /tmp/dyadwatch-heavy.lock nice -n 5 .venv/bin/python bench/bench_batch.py scaling \
+        --wait-idle 0.5
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUND_TRUTH = ROOT / ".." / "shared" / "data" / "extraction" / "scrapinghub-dev" / "ground-truth.json"
+GROUND_TRUTH = (ROOT / ".." / "shared" / "data" / "extraction" / "scrapinghub-dev"
+                / "ground-truth.json")
 WORDS_PER_DOC = 600  # the issue's reference article length (~100 ms of CPU each)
 MIN_PARAGRAPH_WORDS = 20  # shorter lines are captions, bylines and list items, not paragraphs
 
@@ -74,12 +77,15 @@ def build_corpus(path: Path, n: int, seed: int = 7) -> Path:
 
 
 def wait_idle(threshold: float, timeout: float) -> float:
-    """Wait until the 1-minute load average is below ``threshold``; returns it."""
+    """Wait until the 1-minute load average is below ``threshold``; returns it. Gives up (exit
+    status 2, nothing measured) after ``timeout`` s: a figure from a busy machine means nothing."""
     deadline = time.monotonic() + timeout
     while True:
         load = os.getloadavg()[0]
-        if load < threshold or time.monotonic() > deadline:
+        if load < threshold:
             return load
+        if time.monotonic() > deadline:
+            sys.exit(f"the machine stayed busy (load {load:.2f}); nothing measured")
         print(f"load {load:.2f} >= {threshold}; waiting", file=sys.stderr, flush=True)
         time.sleep(30)
 
@@ -118,7 +124,8 @@ def run(corpus: Path, out: Path, *, workers: int, engine: str = "local",
         "compute_seconds": round(sum(shard_seconds), 1),
         "max_worker_rss_mb": round(max(peaks, default=0) / 2**20),
         # peak after the first shard vs after the last: a growing worker would show here
-        "worker_rss_first_last_mb": [[round(v[0] / 2**20), round(v[-1] / 2**20)] for v in rss.values()],
+        "worker_rss_first_last_mb": [[round(v[0] / 2**20), round(v[-1] / 2**20)]
+                                     for v in rss.values()],
         "driver_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
@@ -126,12 +133,14 @@ def run(corpus: Path, out: Path, *, workers: int, engine: str = "local",
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=("scaling", "sizes"))
     ap.add_argument("sizes", nargs="*", type=int, help="corpus sizes (sizes mode)")
     ap.add_argument("--docs", type=int, default=1000, help="corpus size of the scaling mode")
     ap.add_argument("--workers", type=int, default=2, help="workers of the sizes mode")
-    ap.add_argument("--dask", action="store_true", help="scaling: also 2 workers on a Dask LocalCluster")
+    ap.add_argument("--runs", default="local:1,local:2",
+                    help="scaling: engine:workers of each run, in order (default local:1,local:2)")
     ap.add_argument("--limit-shards", type=int, default=None,
                     help="sizes: analyse only the first N shards of each corpus (run_batch's "
                          "max_shards); the whole corpus is still built and planned (timed apart)")
@@ -143,16 +152,18 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     if args.mode == "scaling":
         corpus = build_corpus(args.work / f"corpus-{args.docs}.jsonl", args.docs)
-        plans = [("local", 1), ("local", 2)] + ([("dask", 2)] if args.dask else [])
+        plans = [(r.split(":")[0], int(r.split(":")[1])) for r in args.runs.split(",")]
         for engine, workers in plans:
             idle = wait_idle(args.wait_idle, 1800) if args.wait_idle else None
             r = run(corpus, args.work / "out", workers=workers, engine=engine)
             r["load_at_start"] = idle
             results.append(r)
             print(json.dumps(r), flush=True)
-        one, two = results[0], results[1]
-        print(json.dumps({"speedup_wall_2_vs_1": round(two["docs_per_s"] / one["docs_per_s"], 3),
-                          "compute_seconds_1_2": [one["compute_seconds"], two["compute_seconds"]]}))
+        if plans[:2] == [("local", 1), ("local", 2)]:
+            one, two = results[0], results[1]
+            print(json.dumps({
+                "speedup_wall_2_vs_1": round(two["docs_per_s"] / one["docs_per_s"], 3),
+                "compute_seconds_1_2": [one["compute_seconds"], two["compute_seconds"]]}))
     else:
         for n in args.sizes or [1000, 10000]:
             corpus = build_corpus(args.work / f"corpus-{n}.jsonl", n)

@@ -53,7 +53,9 @@ def corpus(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("corpus")
     pages = root / "pages"
     pages.mkdir()
-    for src in sorted((SAMPLE / "html").glob("*.html"))[:3] + sorted((SAMPLE / "text").glob("*.txt"))[:2]:
+    files = sorted((SAMPLE / "html").glob("*.html"))[:3]
+    files += sorted((SAMPLE / "text").glob("*.txt"))[:2]
+    for src in files:
         shutil.copy(src, pages / src.name)
     (pages / "empty.txt").write_bytes(b"")
     paras = _paragraphs()
@@ -63,7 +65,8 @@ def corpus(tmp_path_factory) -> Path:
             f.write(json.dumps({"text": text, "published": "2025-06-0%d" % (1 + i % 9),
                                 "url": f"https://wire.example/{i}"}) + "\n")
         f.write("not json\n")
-        f.write(json.dumps({"text": paras[0] + "\n\n" + paras[1], "published": "2025-06-01"}) + "\n")
+        same = {"text": paras[0] + "\n\n" + paras[1], "published": "2025-06-01"}  # as line 1
+        f.write(json.dumps(same) + "\n")
     shutil.copy(SAMPLE / "archives" / "sample-crawl-2026-01.warc.gz", root / "crawl.warc.gz")
     return root
 
@@ -188,9 +191,16 @@ def test_rerun_skips_done_shards_and_redoes_a_changed_one(corpus, reference, tmp
     assert parquet_rows(out) == before
 
 
-def test_dask_local_cluster_gives_the_same_rows(corpus, reference, tmp_path):
+def test_dask_cluster_at_a_scheduler_address_gives_the_same_rows(corpus, reference, tmp_path):
+    import logging
+
+    from distributed import LocalCluster
+
     out = tmp_path / "out"
-    report = run_batch(_inputs(corpus), out, engine="dask", workers=2, config=CONFIG)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.WARNING) as cluster:
+        report = run_batch(_inputs(corpus), out, engine="dask",
+                           scheduler=cluster.scheduler_address, config=CONFIG)
     assert report.failed == 0 and report.done == report.shards
     assert parquet_rows(out) == parquet_rows(reference)
     assert len(report.worker_rss) <= 2  # the pipeline lives in each worker process

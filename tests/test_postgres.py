@@ -84,9 +84,11 @@ def rows(store: Store, table: str) -> list[tuple]:
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND "
         "table_schema = current_schema() ORDER BY ordinal_position", [table]).fetchall()
         if r[0] not in TIME_COLUMNS]
-    return sorted((tuple(json.loads(v) if isinstance(v, str) and v.startswith(("{", "[")) else v for v in r)
-                   for r in store.conn.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()),
-                  key=repr)
+    def plain(v):
+        return json.loads(v) if isinstance(v, str) and v.startswith(("{", "[")) else v
+
+    found = store.conn.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+    return sorted((tuple(plain(v) for v in r) for r in found), key=repr)
 
 
 # --------------------------------------------------------------------------------------------

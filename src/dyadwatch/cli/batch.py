@@ -32,8 +32,9 @@ def batch(
                                        "are cut into record ranges."),
     out: Path = typer.Option(..., "--out", help="Output directory: Parquet per table and shard."),
     engine: str = typer.Option("local", "--engine", help="local (worker processes) or dask."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask "
-                                            "scheduler (tcp://host:8786); default: a local cluster."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running "
+                                            "Dask scheduler (tcp://host:8786); default: a local "
+                                            "cluster."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes "
                                           "(default: one per CPU)."),
     shard_size: Optional[int] = typer.Option(None, "--shard-size", min=1, help="Files, JSONL "
@@ -42,7 +43,8 @@ def batch(
                                              "this many shards now; a rerun continues."),
     format: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per shard, then the totals."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per shard, then the "
+                                  "totals."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Process inputs in parallel shards to Parquet; resumable (a rerun skips finished shards)."""
@@ -93,7 +95,8 @@ def load(
     json_out: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Load batch output into a database; idempotent (documents already stored count as duplicates)."""
+    """Load batch output into a database; idempotent (documents already stored count as
+    duplicates)."""
     from dyadwatch.store import open_store
     from dyadwatch.store.parquet import is_batch_dir, load_dir
 

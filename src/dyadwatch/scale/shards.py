@@ -137,7 +137,8 @@ def _splittable(path: str, format: str) -> tuple[str, bool] | None:
 
 def plan(inputs: Iterable[str], *, format: str = "auto",
          config: Settings | None = None) -> Iterator[ShardSpec]:
-    """The shards of ``inputs``, streamed (a directory of millions of files is never listed whole)."""
+    """The shards of ``inputs``, streamed: a directory of millions of files is never listed
+    whole."""
     config = config or settings()
     pending: list[str] = []
     for path in expand(inputs):

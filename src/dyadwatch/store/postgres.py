@@ -122,7 +122,8 @@ def connect(url: str, *, schema: str | None = None) -> Any:
     try:
         raw = psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to PostgreSQL: {exc}".strip(), source=redact(url)) from exc
+        raise StoreError(f"cannot connect to PostgreSQL: {exc}".strip(),
+                         source=redact(url)) from exc
     for name in ("json", "jsonb"):
         raw.adapters.register_loader(name, TextLoader)
     if schema:
