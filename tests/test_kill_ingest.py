@@ -160,16 +160,23 @@ def consistent_stories(store: Store) -> None:
 
 
 def test_sigkill_during_ingest_of_1000_documents(tmp_path):
+    stats = kill_and_rerun(tmp_path, random.randint(*KILL_WAL_BYTES))
+    print(f"kill test: {stats}")  # shown with -s
+
+
+def kill_and_rerun(tmp_path: Path, threshold: int) -> dict:
+    """Ingest 1,000 documents, SIGKILL the process once the WAL has grown by ``threshold`` bytes,
+    check the database, run the ingest again and check that everything is stored exactly once.
+    Returns what happened (``bench/kill_ingest.py`` repeats this at chosen thresholds)."""
     from dyadwatch import alerts as al
-    from dyadwatch.stories.merge import merge_reports
     from dyadwatch.store.stories import story_reports
+    from dyadwatch.stories.merge import merge_reports
 
     data = tmp_path / "wire.jsonl"
     sources = corpus(data)
     db = tmp_path / "kill.duckdb"
     with Store(db) as s:  # a watchlist, so that the alert scan is covered as well
         al.add_watchlist(s.conn, "kill-test", ["ACCUSE, THREATEN"])
-    threshold = random.randint(*KILL_WAL_BYTES)
     cmd = dyadwatch("ingest", str(data), "--db", str(db), "--json")
     seconds = ingest_and_kill(cmd, db, threshold, tmp_path / "killed.log")
     where = f"(killed after {seconds:.1f} s at {threshold:,} WAL bytes)"
@@ -178,9 +185,10 @@ def test_sigkill_during_ingest_of_1000_documents(tmp_path):
         killed_at = s.counts()["documents"]
         complete_documents(s)
     assert 0 < killed_at < N_DOCS, f"the kill did not land mid-run {where}: {killed_at} stored"
-    print(f"kill test: {killed_at} documents stored when killed {where}")  # shown with -s
 
+    t0 = time.monotonic()
     report = run_json(cmd)
+    rerun_seconds = time.monotonic() - t0
     assert report["stored"] == N_DOCS - killed_at, (report, where)
     assert report["duplicate"] == killed_at, (report, where)
     assert report["rejected"] == N_BAD, (report, where)
@@ -205,6 +213,10 @@ def test_sigkill_during_ingest_of_1000_documents(tmp_path):
         expected = s.query("SELECT count(*) AS n FROM events WHERE type IN ('ACCUSE', 'THREATEN')")
         alerts = s.query("SELECT count(*) AS n, count(DISTINCT event_id) AS e FROM alerts")
         assert alerts[0] == {"n": expected[0]["n"], "e": expected[0]["n"]}, where
+        n_stories = s.query("SELECT count(*) AS n FROM stories")[0]["n"]
+    return {"threshold": threshold, "killed_after_s": round(seconds, 1), "stored_at_kill": killed_at,
+            "rerun_s": round(rerun_seconds, 1), "events": counts["events"],
+            "mentions": counts["mentions"], "stories": n_stories, "alerts": alerts[0]["n"]}
 
 
 # A script run in a child process: stores hand-built analyses, then kills itself inside a
