@@ -4,14 +4,14 @@ The database holds 100,000 synthetic events in 33,334 documents (built in bulk a
 ``bench/bench_api.py`` does: skewed dyads, three years of dates, full event payloads) plus the
 sample corpus ingested through the real pipeline (documents with full analyses, stories with merged
 events and cards). The server is the real command, ``dyadwatch serve --db FILE --port P``
-(read-only, one uvicorn process), in a process of its own. ``--clients`` asyncio clients (httpx)
+(read-only; `--workers N` uvicorn processes, 1 by default), in processes of their own. ``--clients`` asyncio clients (httpx)
 each loop for ``--seconds``: a request drawn from the mix below, then a pause drawn from an
 exponential distribution with mean ``--think`` seconds (a person reading a dashboard page;
 ``--think 0`` is a closed loop that measures the server's capacity).
 
 Mix: event list pages 35% (no filter, dyad, five filters, actor with offset, deep offset), dyad
 series 25% (auto, by week and QuadClass, directed by day), document detail 20% (the sample corpus's
-full analyses and synthetic ones), stories 10% (list and detail), other 10% (top dyads, document
+documents, with their full analyses), stories 10% (list and detail), other 10% (top dyads, document
 list). A response other than 2xx, or a transport error, is an error.
 
     flock /tmp/dyadwatch-heavy.lock nice -n 5 .venv/bin/python bench/load_test.py \\
@@ -63,16 +63,15 @@ def prepare(path: Path, n_events: int) -> None:
 def targets(path: Path) -> dict[str, list[str]]:
     dyads = top_dyads(path, 8)
     with Store(path, read_only=True) as s:
+        # documents stored by the pipeline (the synthetic rows have no analysis to show)
         real_docs = [r[0] for r in s.conn.execute(
             "SELECT id FROM documents WHERE id NOT LIKE 'doc%'").fetchall()]
-        synthetic = [r[0] for r in s.conn.execute(
-            "SELECT id FROM documents WHERE id LIKE 'doc%' USING SAMPLE 200 ROWS").fetchall()]
         stories = [r[0] for r in s.conn.execute("SELECT id FROM stories").fetchall()]
         real_dyads = [f"{a}-{b}" for a, b in s.conn.execute(
             "SELECT DISTINCT actor_country, recipient_country FROM events e JOIN documents d "
             "ON d.id = e.doc_id WHERE d.id NOT LIKE 'doc%' AND actor_country <> '' AND "
             "recipient_country <> '' AND actor_country <> recipient_country LIMIT 10").fetchall()]
-    return {"dyads": dyads + real_dyads, "docs": real_docs + synthetic, "stories": stories}
+    return {"dyads": dyads + real_dyads, "docs": real_docs, "stories": stories}
 
 
 def request(rnd: random.Random, t: dict[str, list[str]]) -> tuple[str, str]:
@@ -127,7 +126,10 @@ async def load(base: str, t: dict[str, list[str]], clients: int, seconds: float,
                think: float) -> tuple[dict[str, list[float]], dict[str, list[str]], float]:
     out: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # uvicorn closes a connection idle for 5 s; a client reusing it at that moment gets a
+    # ReadError. Browsers retire idle connections first; so do these clients (4 s).
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients,
+                          keepalive_expiry=4.0)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         start = time.monotonic()
         until = start + seconds
@@ -142,12 +144,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(path: Path, port: int) -> subprocess.Popen:
+def start_server(path: Path, port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     exe = Path(sys.executable).parent / "dyadwatch"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-c",
                                            "from dyadwatch.cli import main; main()"]
-    proc = subprocess.Popen(cmd + ["serve", "--db", str(path), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "wb") as out:  # a file, not a pipe nobody reads (a full pipe blocks the server)
+        proc = subprocess.Popen(cmd + ["serve", "--db", str(path), "--port", str(port),
+                                       "--workers", str(workers)],
+                                stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -156,7 +160,7 @@ def start_server(path: Path, port: int) -> subprocess.Popen:
         except httpx.HTTPError:
             time.sleep(0.2)
         if proc.poll() is not None:
-            raise SystemExit(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"the server did not start: {log.read_text()[-2000:]}")
     proc.kill()
     raise SystemExit("the server did not answer within 120 s")
 
@@ -194,6 +198,8 @@ def main() -> int:
                     help="mean pause between a client's requests (s); 0 = closed loop")
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--db", type=Path, help="reuse (or keep) the database here")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (dyadwatch serve "
+                    "--workers)")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -205,7 +211,8 @@ def main() -> int:
     print(f"database ready in {time.perf_counter() - t0:.0f} s: {len(t['docs'])} documents and "
           f"{len(t['stories'])} stories to ask for, dyads {t['dyads'][:4]} ...", flush=True)
     port = free_port()
-    server = start_server(path, port)
+    log = Path(tmp.name) / "server.log"
+    server = start_server(path, port, log, args.workers)
     try:
         base = f"http://127.0.0.1:{port}"
         asyncio.run(load(base, t, 4, 3, 0))  # warm-up: first queries, caches, connections
@@ -214,8 +221,15 @@ def main() -> int:
         after = os.getloadavg()
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        server_log = log.read_text(errors="replace")
+    if server_log.strip():
+        print("server log (last lines):\n" + server_log[-1500:])
     print(f"machine {platform.machine()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; "
+          f"{args.workers} server process(es); "
           f"{args.clients} clients, {args.seconds:.0f} s, think time {args.think} s (exponential); "
           f"load average {before[0]:.2f} before, {after[0]:.2f} after")
     return 0 if table(out, errors, wall) else 1

@@ -348,3 +348,22 @@ def test_untrusted_urls_do_not_reach_links(tmp_path):
         page = c.get("/articles/js").text
         assert "href=\"javascript:" not in page and "javascript:alert" in page  # shown as text only
         assert 'href="https://news.example/a"' in c.get("/articles/web").text
+
+
+def test_worker_processes_serve_read_only_from_the_environment(db, monkeypatch):
+    """`dyadwatch serve --workers N` passes its settings to each worker through the environment;
+    a writable server cannot have several processes."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dyadwatch.api.app import SERVE_ENV, app_from_env
+    from dyadwatch.cli import app as cli
+
+    monkeypatch.setenv(SERVE_ENV, json.dumps({"db": str(db), "cors": [], "max_body": 100,
+                                              "allow_private_webhooks": False}))
+    with TestClient(app_from_env()) as c:
+        assert c.get("/api/health").json()["read_only"] is True
+        assert c.post("/api/documents", content=b"x" * 200).status_code == 413
+    result = CliRunner().invoke(cli, ["serve", "--db", str(db), "--workers", "2", "--writable"])
+    assert result.exit_code == 2 and "read-only" in result.output

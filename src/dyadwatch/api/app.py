@@ -141,6 +141,20 @@ def create_app(db_path: str | Path, *, read_only: bool = True, cors_origins: tup
     return app
 
 
+SERVE_ENV = "DYADWATCH_SERVE"  # settings of `dyadwatch serve --workers N` for its worker processes
+
+
+def app_from_env() -> FastAPI:
+    """The read-only app of one worker process of `dyadwatch serve --workers N`."""
+    import json
+    import os
+
+    cfg = json.loads(os.environ[SERVE_ENV])
+    return create_app(cfg["db"], read_only=True, cors_origins=tuple(cfg["cors"]),
+                      max_body_bytes=int(cfg["max_body"]),
+                      allow_private_webhooks=bool(cfg["allow_private_webhooks"]))
+
+
 # --- errors -------------------------------------------------------------------------------------
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "detail": detail}}

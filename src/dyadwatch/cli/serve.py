@@ -38,6 +38,8 @@ def serve(
     max_body: int = typer.Option(2 * 1024 * 1024, "--max-body", help="Largest request body in bytes."),
     allow_private_webhooks: bool = typer.Option(False, "--allow-private-webhooks",
                                                 help="Let webhooks reach private or loopback addresses."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes, each "
+                                "answering on a core of its own (read-only servers only)."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Serve the REST API (/api, OpenAPI schema at /openapi.json) and the dashboard (/)."""
@@ -46,10 +48,36 @@ def serve(
     from dyadwatch.api import create_app
 
     setup_logging(verbose)
+    if workers > 1:
+        if writable:
+            fail("--workers needs a read-only server: only one process may write the database",
+                 code=2)
+        _serve_workers(db, host, port, workers, tuple(cors), max_body, allow_private_webhooks,
+                       verbose)
+        return
     application = create_app(db, read_only=not writable, cors_origins=tuple(cors), max_body_bytes=max_body,
                              allow_private_webhooks=allow_private_webhooks)
     typer.secho(f"dyadwatch on http://{host}:{port}/ ({'writable' if writable else 'read-only'})", err=True)
     uvicorn.run(application, host=host, port=port, log_level="info" if verbose else "warning")
+
+
+def _serve_workers(db: Path, host: str, port: int, workers: int, cors: tuple[str, ...],
+                   max_body: int, allow_private_webhooks: bool, verbose: bool) -> None:
+    """Several uvicorn processes over one read-only database (DuckDB lets any number of
+    processes read a file); each builds the app from the settings passed in the environment."""
+    import json
+    import os
+
+    import uvicorn
+
+    from dyadwatch.api.app import SERVE_ENV, open_store
+
+    open_store(db, True).close()  # migrate once here, not in every worker at the same time
+    os.environ[SERVE_ENV] = json.dumps({"db": str(db), "cors": list(cors), "max_body": max_body,
+                                        "allow_private_webhooks": allow_private_webhooks})
+    typer.secho(f"dyadwatch on http://{host}:{port}/ (read-only, {workers} workers)", err=True)
+    uvicorn.run("dyadwatch.api.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info" if verbose else "warning")
 
 
 @app.command("alerts")
