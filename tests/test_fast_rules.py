@@ -36,6 +36,7 @@ def test_same_pos_morph_and_lemma_as_spacy():
     fast = _model()
     assert install(fast)
     assert "fast_attribute_ruler" in fast.pipe_names and "attribute_ruler" not in fast.pipe_names
+    assert "cached_lemmatizer" in fast.pipe_names and "lemmatizer" not in fast.pipe_names
     texts = TEXTS + _extra_texts()
     compared = 0
     for a, b in zip(reference.pipe(texts), fast.pipe(texts)):
@@ -50,3 +51,17 @@ def test_unsupported_patterns_are_refused():
         FastAttributeRuler([{"patterns": [[{"SHAPE": "dd"}]], "attrs": {"POS": "NUM"}}])
     with pytest.raises(UnsupportedPattern):
         FastAttributeRuler([{"patterns": [[{"TAG": "NN", "OP": "+"}]], "attrs": {"POS": "NOUN"}}])
+
+
+def test_full_caches_are_cleared_and_output_stays_the_same(monkeypatch):
+    from dyadwatch.nlp import fast_rules
+
+    monkeypatch.setattr(fast_rules, "_CACHE_LIMIT", 5)
+    reference = _model()
+    fast = _model()
+    assert install(fast)
+    for a, b in zip(reference.pipe(TEXTS), fast.pipe(TEXTS)):
+        for x, y in zip(a, b):
+            assert (x.pos_, str(x.morph), x.lemma_) == (y.pos_, str(y.morph), y.lemma_), x.text
+    assert len(fast.get_pipe("cached_lemmatizer")._cache) <= 5
+    assert len(fast.get_pipe("fast_attribute_ruler")._cache) <= 5
