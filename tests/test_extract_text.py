@@ -281,3 +281,22 @@ def test_only_furniture_is_an_extraction_error() -> None:
     with pytest.raises(ExtractionError) as err:
         extract_text(doc("Home\nWorld\nSport\nLog in\nSubscribe\n", source="menu.txt"))
     assert err.value.reason == "no_text" and "menu.txt" in str(err.value)
+
+
+def test_language_fast_path_and_langdetect_agree() -> None:
+    from dyadwatch.ingest.text import detect_language
+
+    english = ("The minister said on Tuesday that the talks with their neighbours would go on, "
+               "and that the government has been told about the plan by the ambassador, who "
+               "was not available for comment after the meeting in the capital this week.")
+    dutch = ("De minister zei dinsdag dat de gesprekken met de buurlanden doorgaan, of de "
+             "regering het plan al kent is niet duidelijk, zei een woordvoerder van het "
+             "ministerie na afloop van het overleg in de hoofdstad deze week.")
+    spanish = ("El ministro dijo el martes que las conversaciones con los vecinos seguirán y "
+               "que el gobierno conoce el plan, según un portavoz del ministerio tras la "
+               "reunión celebrada esta semana en la capital del país.")
+    assert detect_language(english) == "en"
+    assert detect_language(dutch) == "nl"
+    assert detect_language(spanish) == "es"
+    assert detect_language("The talks went on.") in {"en", ""}  # short: langdetect decides
+    assert detect_language("1 2") == ""

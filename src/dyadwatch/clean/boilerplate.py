@@ -170,9 +170,10 @@ def _shape(line: str, counts: Counter[str], stops: frozenset[str]) -> list[float
         np.nan if cjk else sum(w in stops for w in lower_words) / n,
         float(bool(_TERMINAL_RE.search(line))),
         np.nan if cjk else sum(w[0].isupper() for w in alpha) / max(len(alpha), 1),
-        sum(c.isupper() for c in line) / letters,
-        sum(c.isdigit() for c in line) / max(n_chars, 1),
-        sum(not c.isalnum() and not c.isspace() for c in line) / max(n_chars, 1),
+        sum(map(str.isupper, line)) / letters,
+        sum(map(str.isdigit, line)) / max(n_chars, 1),
+        # punctuation and symbols: neither alphanumeric nor space (the two never overlap)
+        (n_chars - sum(map(str.isalnum, line)) - sum(map(str.isspace, line))) / max(n_chars, 1),
         float(bool(_SEPARATOR_RE.search(line))),
         float(bool(_LINK_RE.search(line))),
         np.log1p(line.count(",")),

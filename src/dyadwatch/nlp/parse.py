@@ -10,6 +10,7 @@ Field names: ``title``, ``subtitle``, ``body``, ``caption.<i>``, ``table.<t>.<r>
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 from collections.abc import Iterable, Iterator
@@ -192,17 +193,28 @@ def ensure_entities(doc: "Doc", char_ranges: Iterable[tuple[int, int]], nlp: "La
     nlp = nlp or get_nlp()
     if doc.has_annotation("ENT_IOB") or "ner" not in nlp.component_names:
         return
+    ranges = sorted(char_ranges)
+    if not ranges:
+        return
+    # sentence bounds read once (``Span.sent`` walks the tokens on every call)
+    bounds = [(s.start, s.end) for s in doc.sents]
+    starts = [b[0] for b in bounds]
     windows: list[tuple[int, int]] = []
-    for b, e in sorted(char_ranges):
+    sent_of_lo: list[int] = []  # sentence of each window's first token
+    for b, e in ranges:
         span = doc.char_span(b, e, alignment_mode="expand")
         if span is None or not len(span):
             continue
-        sent = span.sent
-        lo, hi = max(sent.start, span.start - context), min(sent.end, span.end + context)
-        if windows and lo <= windows[-1][1] and doc[lo].sent == doc[windows[-1][0]].sent:
+        # the sentence of the span's first token (Span.sent's answer for a span that crosses
+        # sentences too)
+        first = bisect.bisect_right(starts, span.start) - 1
+        lo, hi = max(bounds[first][0], span.start - context), min(bounds[first][1], span.end + context)
+        k = bisect.bisect_right(starts, lo) - 1
+        if windows and lo <= windows[-1][1] and k == sent_of_lo[-1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
         else:
             windows.append((lo, hi))
+            sent_of_lo.append(k)
     if not windows:
         return
     ner = nlp.get_pipe("ner")
