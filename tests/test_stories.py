@@ -246,6 +246,27 @@ def test_assign_and_merge_through_the_store(store, tmp_path):
         assert get_story(again, ids[0])["n_documents"] == 3
 
 
+def test_a_new_process_finds_old_stories_for_a_backfilled_document(store):
+    """Input out of date order: after a restart, the stored stories loaded are those near the
+    newest one; a document dated months earlier still joins its story (loaded on demand)."""
+    from dyadwatch.store import Store
+    from dyadwatch.store.stories import RELOAD_DAYS
+    from dyadwatch.stories import assign
+
+    a1, a2 = _clash_analyses()
+    late = D + dt.timedelta(days=RELOAD_DAYS + 200)
+    flood = _analysis("d3", FLOOD, "Valley Gazette", late)
+    for an in (a1, flood):
+        _save(store, an)
+    first = assign(store, a1)
+    assert assign(store, flood) != first
+    path = store.path
+    store.close()
+    with Store(path) as again:
+        _save(again, a2)
+        assert assign(again, a2) == first
+
+
 def test_assign_stored_and_the_stories_commands(store):
     from dyadwatch.cli import app
     from dyadwatch.stories.online import assign_stored

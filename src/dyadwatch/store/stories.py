@@ -6,9 +6,11 @@ near-duplicate link, MinHash signature and language), ``story_terms`` and ``stor
 (document frequencies learned so far), ``story_events`` (merged events, one row each, JSON payload).
 
 The clusterer works in memory; ``clusterer_for(store)`` builds it once per open ``Store`` from
-the stories last seen within ``reload_days`` of the newest one (older stories are outside any
-time window a new document could match), then every assignment is written through, so a later
-process continues where this one stopped.
+the stories last seen within ``reload_days`` of the newest one, then every assignment is written
+through, so a later process continues where this one stopped. A document dated before the
+stories in memory (a backfill, or input out of date order) first loads the stored stories its
+time window reaches (``cover``): a process that starts mid-corpus sees what one process running
+from the start would have seen.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 
 RELOAD_DAYS = 30  # stories older than this before the newest one are not reloaded (window is days)
 _CLUSTERERS: "weakref.WeakKeyDictionary[Any, StoryClusterer]" = weakref.WeakKeyDictionary()
+# the earliest last_seen of the stories a clusterer has loaded (None: all of them)
+_LOADED_SINCE: "weakref.WeakKeyDictionary[StoryClusterer, dt.date | None]" = \
+    weakref.WeakKeyDictionary()
 
 
 def _now() -> dt.datetime:
@@ -52,19 +57,49 @@ def load_clusterer(store, *, embed: bool = False, reload_days: int = RELOAD_DAYS
     c = StoryClusterer(embed=embed)
     row = store.conn.execute("SELECT max(last_seen) FROM stories").fetchone()
     newest = row[0] if row else None
-    where, params = "", []
-    if newest is not None:
-        where, params = "WHERE s.last_seen IS NULL OR s.last_seen >= ?", [
-            newest - dt.timedelta(days=reload_days)]
+    since = newest - dt.timedelta(days=reload_days) if newest is not None else None
+    stories = _load_stories(store, c, "WHERE s.last_seen IS NULL OR s.last_seen >= ?" if since
+                            else "", [since] if since else [])
+    c.load(stories, _load_freqs(store, c.freqs))
+    _LOADED_SINCE[c] = since
+    log.info("loaded %d stories (%d documents) from %s", len(stories), len(c.doc_story), store.path)
+    return c
+
+
+def cover(store, c: StoryClusterer, day: dt.date | None) -> int:
+    """Load the stored stories that a document of ``day`` could join and that ``c`` has not
+    loaded yet (those last seen from ``window_days`` before ``day`` up to what is loaded).
+    Returns how many were loaded."""
+    since = _LOADED_SINCE.get(c)
+    if day is None or since is None:
+        return 0  # nothing dated, or every story is loaded already
+    need = day - dt.timedelta(days=c.config.window_days)
+    if need >= since:
+        return 0
+    stories = [s for s in _load_stories(store, c, "WHERE s.last_seen >= ? AND s.last_seen < ?",
+                                        [need, since]) if s.id not in c.stories]
+    c.load(stories)
+    _LOADED_SINCE[c] = need
+    if stories:
+        log.info("loaded %d earlier stories (last seen from %s) from %s", len(stories), need,
+                 store.path)
+    return len(stories)
+
+
+def _load_stories(store, c: StoryClusterer, where: str, params: list[Any]) -> list[Story]:
+    """Stories of the ``stories`` table matching ``where`` (alias ``s``) with their members, in
+    the order they were assigned; their MinHash signatures go to ``c``'s near-duplicate index."""
     rows = store.conn.execute(
         "SELECT s.id, s.title, s.first_seen, s.last_seen, s.state FROM stories s " + where,
         params).fetchall()
+    rows = [r for r in rows if r[0] not in c.stories]
     members: dict[str, list[tuple[str, str, str]]] = {}
     ids = [r[0] for r in rows]
-    if ids:
+    for i in range(0, len(ids), 10_000):  # bounded parameter lists
+        part = ids[i:i + 10_000]
         for doc_id, sid, fp, sig in store.conn.execute(
                 "SELECT doc_id, story_id, fingerprint, signature FROM story_documents WHERE "
-                f"story_id IN ({', '.join('?' * len(ids))}) ORDER BY assigned_at", ids).fetchall():
+                f"story_id IN ({', '.join('?' * len(part))}) ORDER BY assigned_at", part).fetchall():
             members.setdefault(sid, []).append((doc_id, fp or "", sig or ""))
     stories = []
     for sid, title, first, last, state in rows:
@@ -75,9 +110,7 @@ def load_clusterer(store, *, embed: bool = False, reload_days: int = RELOAD_DAYS
             for doc_id, fp, sig in docs:
                 if sig:
                     c.dedup.add_signature(doc_id, decode_signature(sig), fp)
-    c.load(stories, _load_freqs(store, c.freqs))
-    log.info("loaded %d stories (%d documents) from %s", len(stories), len(c.doc_story), store.path)
-    return c
+    return stories
 
 
 def _load_freqs(store, freqs: DocumentFrequencies) -> DocumentFrequencies:

@@ -31,6 +31,7 @@ def assign_document(store, features: DocFeatures, *, embed: bool = False) -> Ass
     if known:
         return Assignment(features.doc_id, known, 1.0, False)
     clusterer = story_store.clusterer_for(store, embed=embed)
+    story_store.cover(store, clusterer, features.day)
     result = clusterer.add(features)
     story_store.save_assignment(store, clusterer, features, result)
     return result
