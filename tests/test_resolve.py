@@ -220,3 +220,45 @@ def test_given_name_read_as_a_surname_after_a_title(resolver):
     ms = _mentions(resolver, "Foreign Minister Paul Wadephul spoke to reporters.", day=dt.date(2026, 3, 2))
     m = _find(ms, "Foreign Minister Paul Wadephul")
     assert (m.kb_id, m.country) == ("johann-wadephul", "DEU")
+
+
+def _office_holders_kb(tmp_path):
+    (tmp_path / "roles_curated.csv").write_text(
+        "person_id,name,aliases,country,role,title,sector,start,end,source\n"
+        "ana-gil,Ana Gil,,VEN,foreign_minister,Foreign Minister of Venezuela,GOV,2020-01-01,,t\n"
+        "luis-gil,Luis Gil,,DOM,defence_minister,Defence Minister of the Dominican Republic,GOV,2020-01-01,,t\n"
+        "rosa-gil,Rosa Gil,,PER,foreign_minister,Foreign Minister of Peru,GOV,2019-01-01,,t\n"
+        "omar-hassan,Omar Hassan,,JOR,head_of_government,Prime Minister of Jordan,GOV,2020-01-01,,t\n"
+        "sara-hassan,Sara Hassan,,TZA,head_of_state_and_government,President of Tanzania,GOV,2020-01-01,,t\n",
+        encoding="utf-8")
+    return Resolver(load_kb(DATA_DIR / "codes.json", DATA_DIR / "countries.csv",
+                            DATA_DIR / "titles.csv", tmp_path / "roles_curated.csv"))
+
+
+def test_a_title_of_any_country_and_the_office_it_names(tmp_path):
+    r = _office_holders_kb(tmp_path)
+    # "Foreign Minister" is also the EU's title: that reading must not confine it to the EU
+    assert r.resolve_phrase("Foreign Minister Hassan", DAY).kb_id == ""
+    m = r.resolve_phrase("Prime Minister Hassan", DAY)  # not Tanzania's president
+    assert (m.kb_id, m.country) == ("omar-hassan", "JOR")
+    assert r.resolve_phrase("Prime Minister John Hassan", DAY).kb_id == "omar-hassan"
+    two = r.resolve_phrase("Foreign Minister Gil", DAY)  # two foreign ministers named Gil
+    assert (two.kb_id, sorted(two.candidates)) == ("", ["ana-gil", "rosa-gil"])
+    assert r.resolve_phrase("Venezuelan Foreign Minister Gil", DAY).kb_id == "ana-gil"
+    assert r.resolve_phrase("Defence Minister Gil", DAY).kb_id == "luis-gil"
+
+
+def test_misnamed_holder_among_several_is_flagged_with_all_of_them(tmp_path):
+    from dyadwatch.checks import kb_flags
+
+    r = _office_holders_kb(tmp_path)
+    for text, flagged in (("Foreign Minister John Gil said on Monday that talks would go on.", True),
+                          ("Foreign Minister Rosa Gil said on Monday that talks would go on.", False),
+                          ("Foreign Minister Gil said on Monday that talks would go on.", False),
+                          ("Former Foreign Minister John Gil said on Monday that it would.", False)):
+        parsed = parse_article(Article(doc_id="t", source="test", text=text))
+        flags = [f for f in kb_flags(parsed, r.resolve_article(parsed, DAY), DAY, kb=r.kb)
+                 if f.kind == "name_mismatch"]
+        assert bool(flags) == flagged, text
+        if flagged:
+            assert "Ana Gil" in flags[0].detail and "Rosa Gil" in flags[0].detail

@@ -4,6 +4,8 @@
   "President X" after X left the office (unless the sentence is about an earlier year).
 - ``name_mismatch`` (medium): an office holder named with the wrong given name ("Secretary of
   State Mike Rubio" when the holder is Marco Rubio); the mention still resolves to the holder.
+  Where the title and surname fit several holders (two foreign ministers named Gil) and none of
+  them has the given name written, the flag names them all (the mention stays unresolved).
 
 Both read the title written just before a person mention ("former U.S. President", "Secretary of
 State") and compare it with the roles the knowledge base records for that person on the date.
@@ -79,7 +81,7 @@ def kb_flags(parsed: "ParsedArticle | None", mentions: list[Mention], ref_date: 
     flags: list[Flag] = []
     seen: set[tuple[str, str]] = set()
     for m in mentions:
-        if m.kind != "person" or not m.kb_id:
+        if m.kind != "person" or not (m.kb_id or m.candidates):
             continue
         text = _field_text(parsed, article, m.field)
         name_start = _name_start(kb, text, m)
@@ -115,13 +117,18 @@ def _name_start(kb: "KB", text: str, m: Mention) -> int:
 
 def _check(kb: "KB", m: Mention, written: str, match: re.Match[str], date: dt.date, text: str,
            start: int) -> list[Flag]:
+    titles = _titles_for(kb, match.group("title"))
+    roles = {r for t in titles for r in t.roles}
+    # the title's country only when every reading of it is that country's ("Foreign Minister"
+    # is any country's as well as the EU's)
+    countries = {t.country for t in titles}
+    country = m.country or (next(iter(countries)) if len(countries) == 1 else "")
+    if not m.kb_id:
+        return _unresolved_mismatch(kb, m, written, match, date, text, start, roles, country)
     pid = m.kb_id.removeprefix("person:")
     person = kb.person(pid)
     if person is None:
         return []
-    titles = _titles_for(kb, match.group("title"))
-    roles = {r for t in titles for r in t.roles}
-    country = m.country or next((t.country for t in titles if t.country), "")
     now = kb.roles_of(pid, date)
     held_now = _holds(now, roles, country) if roles else None
     span = text[start:m.end]
@@ -146,6 +153,28 @@ def _check(kb: "KB", m: Mention, written: str, match: re.Match[str], date: dt.da
                         f"The holder of this office on {date.isoformat()} is {person.name}; "
                         f"the text names {written!r}.", field=m.field))
     return out
+
+
+def _unresolved_mismatch(kb: "KB", m: Mention, written: str, match: re.Match[str],
+                         date: dt.date, text: str, start: int, roles: set[str],
+                         country: str) -> list[Flag]:
+    """A titled name the resolver left between several office holders: a flag when every
+    candidate holding the office on the date bears the written surname and none the written
+    given name. Not for a "former" or "then" title (no holder at the date to compare with)."""
+    if not roles or match.group("former") or match.group("then"):
+        return []
+    holders = []
+    for cid in dict.fromkeys(m.candidates):
+        person = kb.person(cid.removeprefix("person:"))
+        held = _holds(kb.roles_of(person.id, date), roles, country) if person else None
+        if held is not None:
+            holders.append((person, held))
+    if not holders or not all(_name_mismatch(p, written) for p, _ in holders):
+        return []
+    names = "; ".join(f"{p.name} ({r.title})" for p, r in holders)
+    return [Flag("name_mismatch", "medium", start, m.end, text[start:m.end],
+                 f"No holder of this office on {date.isoformat()} is named {written!r}; the "
+                 f"holders with that surname are {names}.", field=m.field)]
 
 
 def _about_earlier_year(text: str, pos: int, date: dt.date) -> bool:

@@ -321,7 +321,8 @@ class Resolver:
         ids = [e.ref for e in el.match.entries if e.kind == el.entry.kind]
         roles, tcountry = self._title_constraint(titles)
         bare = el.entry.kind == "surname" and not titles and not phrase_mode
-        pick, cands = self._pick_person(ids, date, roles, country or tcountry, strict=bare)
+        pick, cands = self._pick_person(ids, date, roles, country or tcountry, strict=bare,
+                                        title=titles[-1].entry.ref if titles else "")
         if pick is None and el.entry.kind == "person" and len(set(ids)) == 1:
             pick = ids[0]  # a full name with one bearer is that person, in office or not
         if pick is not None:
@@ -338,16 +339,21 @@ class Resolver:
         if not titles:
             return set(), ""
         rows = self._titles.get(titles[-1].entry.ref, [])
-        countries = {t.country for t in rows if t.country}
+        # a country only when every reading of the title is that country's ("Secretary of
+        # State"); "Foreign Minister" is any country's as well as the EU's
+        countries = {t.country for t in rows}
         return {r for t in rows for r in t.roles}, countries.pop() if len(countries) == 1 else ""
 
     def _pick_person(self, ids: list[str], date: dt.date, roles: set[str],
-                     country: str, strict: bool = False) -> tuple[str | None, list[str]]:
+                     country: str, strict: bool = False,
+                     title: str = "") -> tuple[str | None, list[str]]:
         """One person among same-named candidates: the one holding a matching office at the
-        date; else the only one active at the date; else the only candidate. Several left:
-        none picked, all returned as candidates. ``strict`` (a bare surname in running text)
-        accepts only a holder of a principal office at the date: other surnames wait for an
-        antecedent in the document."""
+        date (of several, the one whose office is called by the written ``title``: "Prime
+        Minister" is Jordan's prime minister rather than Tanzania's president); else the only
+        one active at the date; else the only candidate. Several left: none picked, all
+        returned as candidates. ``strict`` (a bare surname in running text) accepts only a
+        holder of a principal office at the date: other surnames wait for an antecedent in the
+        document."""
         ids = list(dict.fromkeys(ids))
         active = [p for p in ids if self.kb.roles_of(p, date)]
         tests = []
@@ -359,8 +365,13 @@ class Resolver:
         tests.append(lambda p: any(r.role in PRINCIPAL for r in self.kb.roles_of(p, date)))
         if strict:
             tests = tests[-1:]
-        for test in tests:
+        for k, test in enumerate(tests):
             hit = [p for p in active if test(p)]
+            if len(hit) > 1 and roles and title and k == 0 and not strict:
+                called = [p for p in hit if any(
+                    r.role in roles and title in (r.title or "").lower()
+                    for r in self.kb.roles_of(p, date))]
+                hit = called if len(called) == 1 else hit
             if len(hit) == 1:
                 return hit[0], ids
             if len(hit) > 1:
