@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import sys
 import time
@@ -172,6 +173,23 @@ def scaling() -> int:
         mb = len(plain) / 1e6
         print(f"| paragraphs | {len(plain):,} | {cells[0]:.0f} | {cells[1]:.0f} | {cells[2]:.0f} | "
               f"{cells[0] / mb:.0f} | {cells[1] / (len(html) / 1e6):.0f} |")
+    # the same text with every space after punctuation removed: one glued run per paragraph,
+    # the worst case of the spacing repair (html-67905 of seed 1 took 2.3 s before it was linear)
+    for size in (64_000, 256_000, 1_000_000):
+        text, k = [], 0
+        while sum(map(len, text)) < size:
+            text.append(re.sub(r"([.,;]) ", r"\1", paragraphs[k % len(paragraphs)]))
+            k += 1
+        plain = "\n\n".join(text).encode()
+        html = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in text)
+                + "</article></body></html>").encode()
+        cells = []
+        for reader, data in (("text", plain), ("html", html), ("quality", plain)):
+            seconds, failure = run_one(reader, data)
+            cells.append(seconds * 1000 if failure is None else float("nan"))
+        mb = len(plain) / 1e6
+        print(f"| glued sentences | {len(plain):,} | {cells[0]:.0f} | {cells[1]:.0f} | "
+              f"{cells[2]:.0f} | {cells[0] / mb:.0f} | {cells[1] / (len(html) / 1e6):.0f} |")
     return 0
 
 

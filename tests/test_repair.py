@@ -159,3 +159,20 @@ def test_repair_only_adds_spaces_and_changes_case(parts: list[str]) -> None:
     for r in repairs:
         assert out[r.start:r.start + len(r.after)] == r.after
     assert repair_text(out)[0] == out  # a second pass finds nothing more to change
+
+
+def test_a_capital_that_makes_a_glued_stop_is_spaced_too() -> None:
+    assert fixed("the!washington") == "The! Washington"  # found by the property above
+
+
+def test_a_long_glued_run_is_one_repair_with_every_space() -> None:
+    # thousands of sentences without a space between them (hostile input; the repair is linear)
+    text = ".".join(["Talks,then.Officials"] * 3000) + "."
+    out, repairs = repair_text(text)
+    assert out == ". ".join(["Talks, then. Officials"] * 3000) + "."
+    assert len(repairs) == 1 and repairs[0].kind == "spacing"
+
+
+def test_a_long_word_before_a_stop_is_no_abbreviation() -> None:
+    assert fixed("He saw " + "x" * 50 + "etc.The end") == "He saw " + "x" * 50 + "etc. The end"
+    assert fixed("He left etc.The end") == "He left etc.The end"

@@ -163,39 +163,40 @@ def _line_edits(old: str, new: str, offset: int) -> list[_Edit]:
 
 def spacing_edits(text: str) -> list[_Edit]:
     """Insert the missing space after sentence punctuation, commas and initialisms. Each edit
-    spans the glued words ("talks.The" -> "talks. The") so that it reads on its own."""
+    spans the glued words ("talks.The" -> "talks. The") so that it reads on its own; insertion
+    points whose glued spans overlap make one edit. Linear in the text: a run of thousands of
+    glued sentences (hostile input) costs what the same text with spaces costs."""
     spans = _protected(text)
     points = set()
     for rx in (_STOP_RE, _INITIALISM_RE, _COMMA_RE):
         for m in rx.finditer(text):
             if not (_inside(m.start(1), spans) or _is_abbreviation_stop(text, m, rx)):
                 points.add(m.end(1))
+    if not points:
+        return []
+    ordered = sorted(points)
+    # the non-space run around each point starts where the run containing it starts
+    run_starts = [m.start() for m in _NONSPACE_RE.finditer(text)]
+    groups: list[list[int]] = []  # [left, right, points...] of each edit
+    for point in ordered:
+        left = run_starts[bisect.bisect_right(run_starts, point - 1) - 1]
+        right = point
+        while right < len(text) and (text[right].isalnum() or text[right] in "-'’"):
+            right += 1
+        if groups and left < groups[-1][1]:  # overlaps the previous edit: widen that one
+            groups[-1][1] = max(groups[-1][1], right)
+            groups[-1].append(point)
+        else:
+            groups.append([left, right, point])
     edits: list[_Edit] = []
-    for point in sorted(points):
-        left, right = _glued_span(text, point)
-        if edits and left < edits[-1].end:  # overlaps the previous edit: widen that one
-            prev = edits[-1]
-            left, right = prev.start, max(prev.end, right)
-        inserts = [p for p in sorted(points) if left < p < right]
+    for left, right, *inserts in groups:
         after = "".join(text[a:b] + " " for a, b in zip([left] + inserts, inserts)) \
             + text[inserts[-1]:right]
-        if edits and left == edits[-1].start:
-            edits[-1] = _Edit(left, right, after, "spacing")
-        else:
-            edits.append(_Edit(left, right, after, "spacing"))
+        edits.append(_Edit(left, right, after, "spacing"))
     return edits
 
 
-def _glued_span(text: str, point: int) -> tuple[int, int]:
-    """The non-space run around an insertion point: from the start of the word before to the
-    end of the word after."""
-    left = point
-    while left > 0 and not text[left - 1].isspace():
-        left -= 1
-    right = point
-    while right < len(text) and (text[right].isalnum() or text[right] in "-'’"):
-        right += 1
-    return left, right
+_NONSPACE_RE = re.compile(r"\S+")
 
 
 @functools.lru_cache(maxsize=1)
@@ -214,9 +215,17 @@ def _is_abbreviation_stop(text: str, m: re.Match[str], rx: re.Pattern[str]) -> b
         return False
     start = m.start(1)
     word_start = start
-    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+    limit = max(0, start - _longest_abbreviation() - 1)  # a longer word is no abbreviation
+    while word_start > limit and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
         word_start -= 1
+    if word_start == limit and limit > 0 and (text[limit - 1].isalpha() or text[limit - 1] == "."):
+        return False
     return text[word_start:start].lower() in abbreviations()
+
+
+@functools.lru_cache(maxsize=1)
+def _longest_abbreviation() -> int:
+    return max(map(len, abbreviations()), default=0)
 
 
 def sentence_case_edits(text: str) -> list[_Edit]:
@@ -470,8 +479,11 @@ def repair_text(text: str, names: Iterable[str] | None = None) -> tuple[str, lis
     repairs: list[Repair] = []
     text = _apply(text, mojibake_edits(text), repairs)
     text = _apply(text, spacing_edits(text), repairs)
+    before_casing = len(repairs)
     text = _apply(text, proper_name_edits(text, names), repairs)
     text = _apply(text, sentence_case_edits(text), repairs)
+    if len(repairs) > before_casing:  # a capital can make a glued stop ("the!washington")
+        text = _apply(text, spacing_edits(text), repairs)
     if repairs:
         log.debug("%d repairs", len(repairs))
     return text, repairs
