@@ -194,3 +194,16 @@ def test_unknown_format_is_a_clear_error():
 
     with pytest.raises(UnsupportedFormat):
         list(iter_documents(["x"], format="pdf"))
+
+
+def test_feed_with_an_out_of_range_character_reference_keeps_its_entries(tmp_path):
+    # not well-formed (a bare "&"), so feedparser's loose parser reads it: the reference past
+    # sys.maxsize raised OverflowError there and lost the whole feed (found by bench/fuzz_readers)
+    entry = ("<item><title>Talks &#99999999999999999999; & more &#x41;&#00000066;</title>"
+             "<link>https://news.example/a</link>"
+             f"<description><![CDATA[{ARTICLE}]]></description></item>")
+    p = tmp_path / "feed.xml"
+    p.write_bytes(_rss([entry]))
+    got = docs(read_path(p))
+    assert len(got) == 1 and got[0].url == "https://news.example/a"
+    assert "AB" in got[0].content.decode("utf-8", "replace")

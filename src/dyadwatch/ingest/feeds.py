@@ -20,6 +20,18 @@ from dyadwatch.model import Document, Rejected
 # summaries run 1-3 sentences (< 400 characters); full articles are far longer.
 MIN_ARTICLE_CHARS = 600
 _TAG_RE = re.compile(r"<[^>]+>")
+# Numeric character references; feedparser's loose parser raises OverflowError on one past
+# sys.maxsize ("&#99999999999999999999;") and so loses the whole feed.
+_CHARREF_RE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+))")
+
+
+def _charref(m: re.Match[bytes]) -> bytes:
+    """An out-of-range reference becomes U+FFFD (as an HTML parser reads it); others stay."""
+    hexa, dec = m.group(1), m.group(2)
+    digits = (hexa if hexa is not None else dec).lstrip(b"0") or b"0"
+    if len(digits) <= 7 and int(digits, 16 if hexa is not None else 10) <= 0x10FFFF:
+        return m.group(0)
+    return b"&#xFFFD"
 
 
 @dataclass(slots=True)
@@ -35,8 +47,8 @@ def read_feed(data: bytes, source: str) -> Iterator[Document | FeedLink | Reject
     import feedparser
 
     try:
-        parsed = feedparser.parse(data)
-    except (ValueError, LookupError) as exc:  # e.g. an undecodable encoding declaration
+        parsed = feedparser.parse(_CHARREF_RE.sub(_charref, data))
+    except (ValueError, LookupError, OverflowError) as exc:  # e.g. an undecodable encoding
         yield Rejected(reject_id(source), source, "read", "bad_record",
                        f"{source}: the feed cannot be parsed ({exc.__class__.__name__}: {exc})")
         return
