@@ -207,3 +207,23 @@ def test_feed_with_an_out_of_range_character_reference_keeps_its_entries(tmp_pat
     got = docs(read_path(p))
     assert len(got) == 1 and got[0].url == "https://news.example/a"
     assert "AB" in got[0].content.decode("utf-8", "replace")
+
+
+def test_feed_shapes_that_make_feedparser_slow_are_defused(tmp_path):
+    from dyadwatch.ingest.feeds import AUTHOR_RUN, defuse
+
+    entry = ("<item><title>Talks</title><link>https://news.example/a</link>"
+             f"<dc:creator>Rebecca {'Lindqvist' * 3000}</dc:creator>"
+             f"<content:encoded><![CDATA[{ARTICLE}]]></content:encoded></item>")
+    feed = _rss([entry]).replace(b"<rss", b"\n" * 30000 + b"<rss", 1).replace(
+        b"<rss ", b'<rss xmlns:dc="http://purl.org/dc/elements/1.1/" ', 1)
+    out = defuse(feed)
+    assert b"\n" * 300 not in out  # blank lines of the prolog collapsed
+    creator = out.split(b"<dc:creator>")[1].split(b"</dc:creator>")[0]
+    assert len(creator) == AUTHOR_RUN and creator.startswith(b"Rebecca Lindqvist")
+    normal = _rss([entry.replace("Lindqvist" * 3000, "Lindqvist")])
+    assert defuse(normal) == normal  # ordinary feeds pass unchanged
+    from dyadwatch.ingest.feeds import read_feed
+
+    got = docs(read_feed(feed, "feed.xml"))
+    assert len(got) == 1 and got[0].url == "https://news.example/a"
