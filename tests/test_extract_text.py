@@ -13,6 +13,7 @@ from dyadwatch.config import Options
 from dyadwatch.errors import BinaryInput, DecodeError, EmptyInput, ExtractionError, TooLarge
 from dyadwatch.ingest.text import decode_bytes, extract_text
 from dyadwatch.model import Document
+from tests import HANG_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / ".." / "shared" / "seeds" / "000_031bfc0b6110e641.txt"
@@ -226,7 +227,7 @@ def test_five_thousand_word_line() -> None:
                      "talks went well."] * 350)
     t0 = time.perf_counter()
     article = extract_text(doc(line))
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < HANG_SECONDS
     assert len(article.text.split()) > 5000
     assert "month, while" in article.text
 

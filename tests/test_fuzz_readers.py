@@ -24,10 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import fuzz_inputs as fz
+from tests import HANG_SECONDS
 
-# The floor per input. Hypothesis fails an example slower than this (and replays it to be
-# sure it is not a one-off pause of a shared machine).
-DEADLINE = dt.timedelta(seconds=2)
+# A hang guard per example (hypothesis replays a slow one to be sure it is not a one-off pause).
+# The floor, no input slower than 2 s, is measured by bench/fuzz_readers.py on an idle
+# machine: a test run shares its cores with whatever else the machine does.
+DEADLINE = dt.timedelta(seconds=10)
 
 
 def fuzz(examples: int):
@@ -158,7 +160,7 @@ def test_mojibake_in_a_long_paragraph_is_repaired_in_linear_time():
 
     para = ("The minister\u00e2\u20ac\u2122s envoy met his counterpart. " * 2500).strip()
     (text, repairs), seconds = _timed(repair_text, para)
-    assert seconds < 2, f"{seconds:.1f} s for {len(para):,} characters"
+    assert seconds < HANG_SECONDS, f"{seconds:.1f} s for {len(para):,} characters"
     assert "\u2019" in text and repairs
     fz._check_repairs(text, repairs)
 
@@ -169,7 +171,7 @@ def test_one_pattern_matching_everywhere_gives_one_flag_quickly():
 
     article = Article(doc_id="x", source="x", text="&amp; " * 200_000)
     flags, seconds = _timed(pattern_flags, article)
-    assert seconds < 2
+    assert seconds < HANG_SECONDS
     assert [f.kind for f in flags] == ["markup_leftover"]
 
 
@@ -181,7 +183,7 @@ def test_feed_entities_expand_neither_files_nor_exponentially():
               + "]><rss version='2.0'><channel><title>&i;</title><item><title>t</title>"
               "<description>&i;</description></item></channel></rss>").encode()
     items, seconds = _timed(lambda: list(read_feed(laughs, "laughs.xml")), )
-    assert seconds < 2 and all(len(getattr(i, "content", b"")) < 10**6 for i in items)
+    assert seconds < HANG_SECONDS and all(len(getattr(i, "content", b"")) < 10**6 for i in items)
     xxe = (f"<?xml version='1.0'?><!DOCTYPE rss [<!ENTITY x SYSTEM '{fz.SECRET_FILE.as_uri()}'>]>"
            "<rss version='2.0'><channel><title>W</title><item><title>&x;</title><description>&x;"
            + "long text " * 80 + "</description></item></channel></rss>").encode()
@@ -206,4 +208,4 @@ def test_html_nested_far_past_the_parser_limit_is_refused_quickly():
     start = time.perf_counter()
     with pytest.raises(InputError) as err:
         extract_html(doc, fz.FUZZ_OPTIONS)
-    assert err.value.reason == "too_deep" and time.perf_counter() - start < 2
+    assert err.value.reason == "too_deep" and time.perf_counter() - start < HANG_SECONDS

@@ -15,6 +15,7 @@ from dyadwatch.errors import BinaryInput, EmptyInput
 from dyadwatch.ingest import iter_documents, read_path
 from dyadwatch.ingest.sniff import sniff
 from dyadwatch.model import Document, Rejected
+from tests import HANG_SECONDS
 
 HTML = b"<!DOCTYPE html><html><head><title>T</title></head><body><p>Hello</p></body></html>"
 TEXT = "Home » world\n\nA headline\n\nThe ministers met on Tuesday in Geneva.\n".encode()
@@ -124,7 +125,7 @@ def test_huge_file_is_rejected_without_reading_it(tmp_path):
         f.truncate(200 * 1024 * 1024)  # sparse: 200 MB on paper
     start = time.perf_counter()
     items = list(read_path(p))
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < HANG_SECONDS
     assert [r.reason for r in rejects(items)] == ["too_large"]
     assert "huge.txt" in items[0].message
 

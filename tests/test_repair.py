@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyadwatch.clean.repair import repair_text, shipped_names
+from tests import HANG_SECONDS
 
 
 def fixed(text: str, names=None) -> str:
@@ -140,7 +141,7 @@ def test_long_single_line_is_repaired_quickly() -> None:
     line = " ".join(["the talks,which went on.Petro spoke in washington"] * 700)  # ~5,000 words
     t0 = time.perf_counter()
     out, repairs = repair_text(line)
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < HANG_SECONDS
     assert out.count("talks, which") == 700 and out.count("Washington") == 700
 
 
