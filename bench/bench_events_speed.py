@@ -84,15 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     full_model = spacy.load(MODEL_NAME)
     list(full_model.pipe([warm]))
 
-    def time_spacy(texts: list[str]) -> float:
+    def time_pipe(model, texts: list[str]) -> float:
         t0 = time.perf_counter()
-        for _doc in nlp.pipe(texts):
-            pass
-        return time.perf_counter() - t0
-
-    def time_model(texts: list[str]) -> float:
-        t0 = time.perf_counter()
-        for _doc in full_model.pipe(texts):
+        for _doc in model.pipe(texts):
             pass
         return time.perf_counter() - t0
 
@@ -112,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(rounds):
         chunk = all_texts[r * args.articles:(r + 1) * args.articles]
         runs["full"].append(time_full(chunk))
-        runs["model"].append(time_model(chunk))
-        runs["spacy"].append(time_spacy(chunk))
+        runs["model"].append(time_pipe(full_model, chunk))
+        runs["spacy"].append(time_pipe(nlp, chunk))
     t_spacy, t_model, t_full = min(runs["spacy"]), min(runs["model"]), min(runs["full"])
 
     # stage profile on fresh parses of the same texts

@@ -151,6 +151,31 @@ def replay(reader: str, path: Path) -> int:
     return 1 if failure else 0
 
 
+def _cycle(paragraphs: list[str], size: int) -> list[tuple[int, str]]:
+    """(k, paragraph) taken in turn until about ``size`` characters."""
+    out, total, k = [], 0, 0
+    while total < size:
+        p = paragraphs[k % len(paragraphs)]
+        out.append((k, p))
+        total += len(p)
+        k += 1
+    return out
+
+
+def _scaling_row(name: str, text: list[str]) -> None:
+    """Time the text, HTML and quality stages on one input made of ``text``'s paragraphs."""
+    plain = "\n\n".join(text).encode()
+    html = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in text)
+            + "</article></body></html>").encode()
+    cells = []
+    for reader, data in (("text", plain), ("html", html), ("quality", plain)):
+        seconds, failure = run_one(reader, data)
+        cells.append(seconds * 1000 if failure is None else float("nan"))
+    mb = len(plain) / 1e6
+    print(f"| {name} | {len(plain):,} | {cells[0]:.0f} | {cells[1]:.0f} | {cells[2]:.0f} | "
+          f"{cells[0] / mb:.0f} | {cells[1] / (len(html) / 1e6):.0f} |")
+
+
 def scaling() -> int:
     """Time per megabyte of realistic text as the input grows: linear cost means a flat column."""
     fz.warm_up()
@@ -159,37 +184,12 @@ def scaling() -> int:
     print("| input | bytes | text ms | html ms | quality ms | text ms/MB | html ms/MB |")
     print("|---|---|---|---|---|---|---|")
     for size in (64_000, 256_000, 1_000_000, 4_000_000):
-        text, k = [], 0
-        while sum(map(len, text)) < size:
-            text.append(paragraphs[k % len(paragraphs)] + f" ({k})")
-            k += 1
-        plain = "\n\n".join(text).encode()
-        html = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in text)
-                + "</article></body></html>").encode()
-        cells = []
-        for reader, data in (("text", plain), ("html", html), ("quality", plain)):
-            seconds, failure = run_one(reader, data)
-            cells.append(seconds * 1000 if failure is None else float("nan"))
-        mb = len(plain) / 1e6
-        print(f"| paragraphs | {len(plain):,} | {cells[0]:.0f} | {cells[1]:.0f} | {cells[2]:.0f} | "
-              f"{cells[0] / mb:.0f} | {cells[1] / (len(html) / 1e6):.0f} |")
+        _scaling_row("paragraphs", [p + f" ({k})" for k, p in _cycle(paragraphs, size)])
     # the same text with every space after punctuation removed: one glued run per paragraph,
     # the worst case of the spacing repair (html-67905 of seed 1 took 2.3 s before it was linear)
     for size in (64_000, 256_000, 1_000_000):
-        text, k = [], 0
-        while sum(map(len, text)) < size:
-            text.append(re.sub(r"([.,;]) ", r"\1", paragraphs[k % len(paragraphs)]))
-            k += 1
-        plain = "\n\n".join(text).encode()
-        html = ("<html><body><article>" + "".join(f"<p>{p}</p>" for p in text)
-                + "</article></body></html>").encode()
-        cells = []
-        for reader, data in (("text", plain), ("html", html), ("quality", plain)):
-            seconds, failure = run_one(reader, data)
-            cells.append(seconds * 1000 if failure is None else float("nan"))
-        mb = len(plain) / 1e6
-        print(f"| glued sentences | {len(plain):,} | {cells[0]:.0f} | {cells[1]:.0f} | "
-              f"{cells[2]:.0f} | {cells[0] / mb:.0f} | {cells[1] / (len(html) / 1e6):.0f} |")
+        _scaling_row("glued sentences",
+                     [re.sub(r"([.,;]) ", r"\1", p) for _k, p in _cycle(paragraphs, size)])
     return 0
 
 

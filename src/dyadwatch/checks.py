@@ -2,8 +2,9 @@
 
 - ``role_contradiction`` (high): "former President X" while X holds that office on the date; or
   "President X" after X left the office (unless the sentence is about an earlier year).
-- ``name_mismatch`` (medium): an office holder named with the wrong given name ("Secretary of
-  State Mike Rubio" when the holder is Marco Rubio); the mention still resolves to the holder.
+- ``name_mismatch`` (medium): an office holder named with the wrong given name (a title, then
+  a given name that is neither the holder's nor an alias's, then the holder's surname); the
+  mention still resolves to the holder.
   Where the title and surname fit several holders (two foreign ministers named Gil) and none of
   them has the given name written, the flag names them all (the mention stays unresolved).
 
@@ -110,7 +111,7 @@ def _title_prefix_regex(kb: "KB") -> re.Pattern[str]:
 
 def _name_start(kb: "KB", text: str, m: Mention) -> int:
     """Where the name begins inside a mention that may include its title ("U.S. President
-    Donald Trump", "Secretary of State Marco Rubio")."""
+    Jane Doe", "Secretary of State Jane Doe")."""
     match = _title_prefix_regex(kb).match(text, m.start, m.end)
     return match.end() if match else m.start
 
@@ -193,7 +194,7 @@ def _given_names(name: str) -> set[str]:
 
 def _name_mismatch(person, written: str) -> bool:
     """The written name has a given name that is neither the person's nor an alias's, while
-    its last word is the person's surname ("mike Rubio" for Marco Rubio)."""
+    its last word is the person's surname ("john Doe" for Jane Doe)."""
     words = written.replace(".", " ").split()
     if len(words) < 2:
         return False

@@ -506,6 +506,12 @@ _ENGLISH_SHARE = 0.15  # bench/eval_language.py: agreement with langdetect on se
 _ENGLISH_MIN_WORDS = 30
 
 
+def plainly_english(words: list[str]) -> bool:
+    """Words enough, and English function words enough among them, to skip langdetect."""
+    return len(words) >= _ENGLISH_MIN_WORDS and \
+        sum(w.lower() in _ENGLISH_MARKERS for w in words) >= _ENGLISH_SHARE * len(words)
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("" when unknown); deterministic (langdetect seeded).
 
@@ -519,8 +525,7 @@ def detect_language(text: str) -> str:
     words = _WORD_RE.findall(sample)
     if len(words) < 3:
         return ""
-    if len(words) >= _ENGLISH_MIN_WORDS and \
-            sum(w.lower() in _ENGLISH_MARKERS for w in words) >= _ENGLISH_SHARE * len(words):
+    if plainly_english(words):
         return "en"
     try:
         return detect(sample)
