@@ -116,7 +116,8 @@ def ingest_and_kill(cmd: list[str], db: Path, threshold: int, log: Path) -> floa
 
 def run_json(cmd: list[str]) -> dict:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # 3: some inputs were rejected (the corpus has bad records on purpose); the rest is stored
+    assert proc.returncode in (0, 3), proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

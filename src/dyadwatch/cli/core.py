@@ -12,10 +12,11 @@ from typing import Optional
 
 import typer
 
-from dyadwatch.cli.app import app, emit, fail, setup_logging
+from dyadwatch.cli.app import app, emit, fail, setup_logging, warn_missing_models
 from dyadwatch.config import Options
 from dyadwatch.store import DEFAULT_DB
 
+STATUSES = ("actual", "threatened", "intended", "alleged", "hypothetical", "negated")
 FORMAT_HELP = "Input format: auto (sniffed from content), html, text, jsonl, feed or warc."
 
 
@@ -98,6 +99,7 @@ def analyze(
 
     pub = _date(published, "--published")
     pipe = Pipeline(_options(config, allow_private))
+    warn_missing_models()
 
     def fill(doc):
         if url:
@@ -161,6 +163,7 @@ def ingest(
     setup_logging(verbose)
     opts = _options(config, allow_private)
     pipe = Pipeline(opts)
+    warn_missing_models()
     rejects = []
     with Store(db) as store, Progress(TextColumn("{task.description}"), BarColumn(),
                                       MofNCompleteColumn(), TimeElapsedColumn(),
@@ -178,11 +181,15 @@ def ingest(
         report_d = report.to_dict()
     if json_out:
         emit(report_d)
-        return
-    for r in rejects:
-        typer.secho(f"rejected {r.source}: {r.reason} — {r.message}", fg=typer.colors.YELLOW, err=True)
-    typer.echo(f"stored {report.stored}, duplicate {report.duplicate}, rejected {report.rejected}; "
-               f"{report.stories} stories touched, {report.alerts} new alerts -> {db}")
+    else:
+        for r in rejects:
+            typer.secho(f"rejected {r.source}: {r.reason} — {r.message}", fg=typer.colors.YELLOW,
+                        err=True)
+        typer.echo(f"stored {report.stored}, duplicate {report.duplicate}, rejected "
+                   f"{report.rejected}; {report.stories} stories touched, {report.alerts} new "
+                   f"alerts -> {db}")
+    if report.rejected:
+        raise typer.Exit(3)  # as analyze and extract: some input was rejected (the rest is stored)
 
 
 def _err_console():
@@ -210,8 +217,25 @@ def events(
     from dyadwatch.store import open_store
     from dyadwatch.store.postgres import is_postgres_url
 
+    from dyadwatch.dyads import parse_dyad
+    from dyadwatch.errors import InputError
+    from dyadwatch.events.ontology import default_ontology
+
     if format not in ("json", "csv", "gdelt", "plover"):
         fail(f"--format must be json, csv, gdelt or plover, not {format!r}", code=2)
+    if dyad:
+        try:
+            d = parse_dyad(dyad)
+        except InputError as exc:
+            fail(exc.args[0] if exc.args else str(exc), code=2)
+        directed = directed or d.directed
+        dyad = f"{d.a}-{d.b}"
+    known = set(default_ontology().types)
+    for t in type:
+        if t.upper() not in known:
+            fail(f"--type {t!r} is not a PLOVER type; one of {', '.join(sorted(known))}", code=2)
+    if status and status not in STATUSES:
+        fail(f"--status {status!r} is not one of {', '.join(STATUSES)}", code=2)
     if not is_postgres_url(db) and not Path(db).exists():
         fail(f"{db}: no such database; create it with `dyadwatch ingest PATH --db {db}`")
     with open_store(db, read_only=True) as store:

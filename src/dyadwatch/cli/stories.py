@@ -55,6 +55,9 @@ def list_(
     with _open(db, read_only=True) as store:
         rows = list_stories(store, since=_day(since, "--since"), until=_day(until, "--until"),
                             min_documents=min_docs, limit=limit)
+    if not json_out:
+        typer.echo(f"{'story':<{len(rows[0]['id']) if rows else 5}}  {'first..last seen':<22} "
+                   f"{'docs':>4}  {'outlets':>7}  {'events':>6}  title")
     for r in rows:
         if json_out:
             emit(r)
@@ -62,8 +65,8 @@ def list_(
             span = r["first_seen"] or "?"
             if r["last_seen"] and r["last_seen"] != r["first_seen"]:
                 span += f"..{r['last_seen']}"
-            typer.echo(f"{r['id']}  {span:<22} docs {r['n_documents']:>3}  outlets "
-                       f"{r['n_sources']:>3}  events {r['n_events']:>3}  {r['title'] or ''}")
+            typer.echo(f"{r['id']}  {span:<22} {r['n_documents']:>4}  {r['n_sources']:>7}  "
+                       f"{r['n_events']:>6}  {r['title'] or ''}")
 
 
 @stories_app.command()

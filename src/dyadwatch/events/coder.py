@@ -90,9 +90,13 @@ class EventCoder:
     """Codes events; holds the lexicon, the settings and (lazily) spaCy and the resolver."""
 
     def __init__(self, lexicon: Lexicon | None = None, settings: dict[str, Any] | None = None,
-                 nlp=None, resolver=None):
+                 nlp=None, resolver=None, model: Any = "default"):
         self.lex = lexicon or default_lexicon()
         self.settings = settings or coder_settings()
+        if model == "default":
+            from dyadwatch.events.learn.judge import default_judge
+            model = default_judge()
+        self.judge = model  # None: the rules alone decide (``EventCoder(model=None)``)
         self._nlp = nlp
         self._resolver = resolver
         self._places: dict[str, Location | None] = {}
@@ -135,10 +139,10 @@ class EventCoder:
             return []
         ctx = self._context(parsed, mentions, ref_date, dateline)
         events: list[Event] = []
-        for seg in parsed.segments:
-            fm = ctx.fields.setdefault(seg.field, FieldMentions([]))
-            for sent in seg.sentences:
-                events.extend(self._code_sentence(sent, seg, fm, ctx))
+        for sent, span, sentence_events, sentence_mentions in self.rule_sentences(parsed, ctx):
+            if self.judge is not None:
+                sentence_events = self.judge(span, sentence_events, sentence_mentions)
+            events.extend(sentence_events)
         self._fill_from_dyad(events, ctx)
         events = [e for e in events if not _apolitical(e)]
         merged = merge_events(events, self.settings["confidence"]["merge_bonus"])
@@ -150,6 +154,21 @@ class EventCoder:
             seen[base] = seen.get(base, 0) + 1
             e.id = base if seen[base] == 1 else f"{base}-{seen[base]}"
         return merged
+
+    def rule_sentences(self, parsed: "ParsedArticle", ctx: "_Context | None" = None,
+                       mentions: list[Mention] | None = None, ref_date: dt.date | None = None):
+        """(sentence, span read, the rules' events, the sentence's mentions) of every sentence,
+        before any article-level completion: what the model judges, at training and run time."""
+        if ctx is None:
+            ctx = self._context(parsed, mentions or [], ref_date, "")
+        for seg in parsed.segments:
+            fm = ctx.fields.setdefault(seg.field, FieldMentions([]))
+            by_sentence: dict[int, list[Mention]] = {}
+            for m in fm.mentions:
+                by_sentence.setdefault(m.sentence, []).append(m)
+            for sent in seg.sentences:
+                span, evs = self._code_sentence(sent, seg, fm, ctx)
+                yield sent, span, evs, by_sentence.get(sent.index, [])
 
     def looks_english(self, text: str) -> bool:
         """Whether ``text`` reads as English: short texts pass; longer ones need English
@@ -215,7 +234,8 @@ class EventCoder:
                 out[m.start():m.end()] = list(low)
         return "".join(out)
 
-    def _code_sentence(self, sent: "Sentence", seg: "Segment", fm: FieldMentions, ctx: _Context) -> list[Event]:
+    def _code_sentence(self, sent: "Sentence", seg: "Segment", fm: FieldMentions, ctx: _Context,
+                       ) -> tuple["Span", list[Event]]:
         span, offset = self._span(sent, seg, fm)
         if len(span) > self.settings["max_sentence_tokens"]:
             log.info("sentence %d has %d tokens; coding its first %d", sent.index, len(span),
@@ -228,7 +248,7 @@ class EventCoder:
         out: list[Event] = []
         for f in frames:
             out.extend(self._events(f, sent, span, sm, ctx, headline or seg.field.startswith("caption.")))
-        return out
+        return span, out
 
     def _events(self, f: Frame, sent: "Sentence", span: "Span", sm: SentenceMentions, ctx: _Context,
                 fragment: bool) -> list[Event]:

@@ -78,7 +78,7 @@ def read_path(path: str | os.PathLike[str], *, format: str = "auto", options: Op
                     yield from _read_file(Path(root) / name, format, options, fetcher)
         return
     if not p.exists():
-        yield Rejected(reject_id(str(p)), str(p), "read", "unsupported_format",
+        yield Rejected(reject_id(str(p)), str(p), "read", "not_found",
                        f"{p}: no such file or directory")
         return
     yield from _read_file(p, format, options, fetcher)

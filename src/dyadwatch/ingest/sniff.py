@@ -54,6 +54,8 @@ def sniff(head: bytes, name: str = "") -> str:
         raise BinaryInput("the input looks like binary data (NUL or control bytes), not text, "
                           "HTML or a supported archive", source=name)
     lower = stripped[:SNIFF_BYTES].lower()
+    if name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        return "jsonl"  # the name says so: a bad first line is a bad record, not a text
     if stripped.startswith(b"{") and _jsonl_like(stripped):
         return "jsonl"
     if _FEED_RE.search(lower) and not lower.startswith((b"<!doctype html", b"<html")):
@@ -68,10 +70,20 @@ def sniff(head: bytes, name: str = "") -> str:
 
 
 def _jsonl_like(data: bytes) -> bool:
-    """First line is a JSON object (a news text starting with '{' is rare; JSONL is not)."""
+    """One of the first lines is a JSON object and every complete line among them opens like one
+    (a news text starting with '{' is rare; JSONL is not; a JSONL file whose first record is
+    broken is still JSONL)."""
+    lines = [ln.strip() for ln in data.split(b"\n")[:5]]
+    complete = [ln for ln in lines[:-1] if ln] if len(lines) > 1 else []
+    if len(complete) >= 2 and all(ln.startswith(b"{") for ln in complete):
+        if any(_json_object_line(ln) for ln in complete):
+            return True
+    return _json_object_line(lines[0])
+
+
+def _json_object_line(first: bytes) -> bool:
     import json
 
-    first = data.split(b"\n", 1)[0].strip()
     if first.endswith(b"}"):
         try:
             return isinstance(json.loads(first), dict)
