@@ -4,6 +4,7 @@ pagination, filters, series, and that hostile parameters are data, not SQL."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -367,3 +368,52 @@ def test_worker_processes_serve_read_only_from_the_environment(db, monkeypatch):
         assert c.post("/api/documents", content=b"x" * 200).status_code == 413
     result = CliRunner().invoke(cli, ["serve", "--db", str(db), "--workers", "2", "--writable"])
     assert result.exit_code == 2 and "read-only" in result.output
+
+
+def test_api_and_cli_ingest_store_the_same_stories_and_events(tmp_path):
+    """One storing path: the same documents sent to the API and ingested by the library (the
+    CLI's path) give the same events and the same story partition."""
+    from dyadwatch.pipeline import ingest
+
+    texts = [
+        ("The United States imposed sanctions on Venezuela on Monday, the Treasury said. The two "
+         "governments have argued for years over oil.", "2021-03-03"),
+        ("Washington imposed new sanctions on Venezuela on Monday, Treasury officials said, in "
+         "the latest step in a long dispute over oil and elections.", "2021-03-03"),
+        ("Kenya and Uganda signed a trade agreement in Nairobi on Friday.", "2022-05-06"),
+    ]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, (text, day) in enumerate(texts):
+        (folder / f"{i}.jsonl").write_text(json.dumps({"text": text, "published": day}) + "\n")
+    cli_db = tmp_path / "cli.duckdb"
+    with Store(cli_db) as s:
+        ingest([str(folder)], s)
+    api_db = tmp_path / "api.duckdb"
+    Store(api_db).close()
+    app = create_app(api_db, read_only=False)
+    with TestClient(app) as c:
+        auth = {"Authorization": f"Bearer {create_token(app.state.dw.store.conn).token}"}
+        for text, day in texts:
+            assert c.post("/api/documents", json={"text": text, "published": day},
+                          headers=auth).status_code == 201
+
+    def snapshot(path):
+        with Store(path, read_only=True) as s:
+            all_events = s.events(limit=1000)
+            rows = s.conn.execute("SELECT story_id, doc_id FROM story_documents").fetchall()
+        # documents named by what they say (the ids of the two paths may differ in source)
+        said = {}
+        for e in all_events:
+            said.setdefault(e["document"]["id"], set()).add(e["evidence"]["text"])
+        evs = sorted((e["evidence"]["text"], e["type"], e["actor"]["code"], e["recipient"]["code"])
+                     for e in all_events)
+        groups: dict = {}
+        for story, doc in rows:
+            groups.setdefault(story, set()).add(min(said.get(doc, {doc})))
+        return evs, sorted(sorted(g) for g in groups.values())
+
+    cli_events, cli_stories = snapshot(cli_db)
+    api_events, api_stories = snapshot(api_db)
+    assert cli_events and cli_events == api_events
+    assert cli_stories == api_stories and len(cli_stories) >= 1

@@ -27,6 +27,12 @@ class IngestOptions:
     # huge_tree off, but it then silently truncates; we prefer a clear reject).
     max_html_depth: int = 2_000
     follow_feed_links: bool = True
+    # Bounded cost per document: the analysis reads at most this much body text (a long news
+    # article is under 60,000 characters), this many captions and table rows; anything cut is
+    # recorded on the document as a `truncated` flag with the sizes, never dropped silently.
+    max_body_chars: int = 200_000
+    max_captions: int = 200
+    max_table_rows: int = 500
 
 
 @dataclass(slots=True)
@@ -55,8 +61,18 @@ class QualityOptions:
 
 
 @dataclass(slots=True)
+class EventOptions:
+    # The learned event model judges the rules' events (dyadwatch.events.learn.judge). Off by
+    # default until it codes real articles better than the rules (bench/RESULTS.md, "event model").
+    model: bool = False
+    # Events under this confidence are dropped (None: the model manifest's measured threshold).
+    min_confidence: float | None = None
+
+
+@dataclass(slots=True)
 class Options:
     ingest: IngestOptions = field(default_factory=IngestOptions)
+    events: EventOptions = field(default_factory=EventOptions)
     fetch: FetchOptions = field(default_factory=FetchOptions)
     quality: QualityOptions = field(default_factory=QualityOptions)
 

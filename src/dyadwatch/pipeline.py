@@ -45,6 +45,42 @@ def missing_models() -> list[str]:
     return out
 
 
+def bound_article(article: Article, options: Options) -> None:
+    """Cut what the analysis reads to the per-document caps (``ingest.max_body_chars`` ...), at a
+    whitespace boundary, recording each cut as a ``truncated`` flag: no document's shape (one
+    5 MB line, thousands of table rows) can make its analysis unbounded."""
+    from dyadwatch.model import Flag
+
+    o = options.ingest
+    n = len(article.text)
+    if n > o.max_body_chars:
+        cut = article.text.rfind(" ", o.max_body_chars // 2, o.max_body_chars)
+        cut = cut if cut > 0 else o.max_body_chars
+        article.text = article.text[:cut]
+        article.flags.append(Flag(
+            kind="truncated", severity="medium", start=cut, end=cut, text="", field="body",
+            detail=f"the body has {n:,} characters; the analysis read the first {cut:,} "
+                   f"(ingest.max_body_chars = {o.max_body_chars:,})"))
+    if len(article.captions) > o.max_captions:
+        article.flags.append(Flag(
+            kind="truncated", severity="low", start=0, end=0, text="", field="body",
+            detail=f"{len(article.captions):,} captions; the first {o.max_captions:,} were read "
+                   f"(ingest.max_captions)"))
+        article.captions = article.captions[:o.max_captions]
+    rows = 0
+    for i, table in enumerate(article.tables):
+        if rows + len(table.rows) > o.max_table_rows:
+            keep = max(0, o.max_table_rows - rows)
+            article.flags.append(Flag(
+                kind="truncated", severity="low", start=0, end=0, text="", field="body",
+                detail=f"tables have more than {o.max_table_rows:,} rows; table {i} was cut to "
+                       f"{keep} rows and later tables left out (ingest.max_table_rows)"))
+            table.rows = table.rows[:keep]
+            article.tables = article.tables[:i + 1]
+            break
+        rows += len(table.rows)
+
+
 @dataclass
 class Pipeline:
     """Holds the loaded models (spaCy, knowledge base, patterns) so each is loaded once."""
@@ -58,7 +94,22 @@ class Pipeline:
 
         self.nlp = get_nlp()
         self.resolver = default_resolver()
-        self.coder = default_coder()
+        ev = self.options.events
+        if ev.model or ev.min_confidence is not None:
+            from dyadwatch.events.coder import EventCoder
+            from dyadwatch.events.learn.judge import Judge
+            from dyadwatch.events.learn.model import default_model
+
+            model = default_model() if ev.model else None
+            if ev.model and model is None:
+                raise InputError("the event model is not installed with this package (its files "
+                                 "are written by `make train`)", source="events.model")
+            self.coder = EventCoder(model=Judge(model, ev.min_confidence) if model else None)
+            if model is None:  # rules alone, with a confidence floor
+                floor = ev.min_confidence
+                self.coder.judge = lambda _span, evs, _m: [e for e in evs if e.confidence >= floor]
+        else:
+            self.coder = default_coder()
 
     def analyze_document(self, doc: Document) -> Analysis:
         return self.analyze_article(extract(doc, self.options))
@@ -69,6 +120,7 @@ class Pipeline:
         from dyadwatch.nlp.dates import document_reference_date
         from dyadwatch.nlp.parse import parse_article
 
+        bound_article(article, self.options)
         parsed = parse_article(article, self.nlp)
         ref_date = document_reference_date(parsed)
         mentions = self.resolver.resolve_article(parsed, ref_date)
@@ -154,6 +206,7 @@ class IngestReport:
     stories: int = 0
     alerts: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    alert_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected,
@@ -175,13 +228,23 @@ def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Optio
     duplicate without a story is assigned; every story with a member newer than its last merge
     is merged again). The alert scan keeps its own high-water mark.
     """
+    pipe = default_pipeline() if options is None else Pipeline(options)
+    return store_analyses(pipe.run(inputs, format=format), store, progress=progress,
+                          stories=stories, alerts=alerts)
+
+
+def store_analyses(items: Iterable[Analysis | Rejected], store, *,
+                   progress: Callable[[Analysis | Rejected], None] | None = None,
+                   stories: bool = True, alerts: bool = True) -> IngestReport:
+    """Store analysed documents: the one path by which the CLI, the API and the batch loader
+    store a document. Rejects are recorded with their reason; each new document joins a story,
+    the touched stories are merged, and the watchlists are scanned (``report.alert_ids``)."""
     from dyadwatch.store.stories import assigned, unmerged
     from dyadwatch.stories import assign, merge_story_events
 
-    pipe = default_pipeline() if options is None else Pipeline(options)
     report = IngestReport()
     touched: set[str] = set()
-    for item in pipe.run(inputs, format=format):
+    for item in items:
         if isinstance(item, Rejected):
             store.save_reject(item)
             report.rejected += 1
@@ -204,7 +267,8 @@ def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Optio
     if alerts:
         from dyadwatch.alerts import scan
 
-        report.alerts = len(scan(store.conn))
+        report.alert_ids = list(scan(store.conn))
+        report.alerts = len(report.alert_ids)
     return report
 
 

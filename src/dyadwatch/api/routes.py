@@ -139,7 +139,7 @@ def get_facts(doc_id: str = _id(), c=Depends(conn)):
 def ingest_document(body: models.DocumentIn, request: Request, _tid: str = Depends(writer)):
     """Analyse and store one document (text or HTML), then raise the alerts it matches."""
     from dyadwatch.model import Document, Rejected
-    from dyadwatch.pipeline import Pipeline
+    from dyadwatch.pipeline import Pipeline, store_analyses
 
     if bool(body.text) == bool(body.html):
         raise InputError("send exactly one of `text` and `html`", source="body")
@@ -148,14 +148,12 @@ def ingest_document(body: models.DocumentIn, request: Request, _tid: str = Depen
     doc = Document(source=body.url or "api", content=content, format="text" if body.text else "html",
                    url=body.url or "", published=body.published, source_name=body.source_name or "")
     result = Pipeline(st.options).safe_analyze(doc)
+    with st.write_lock:  # the library's one storing path: stories assigned and merged, alerts
+        report = store_analyses([result], st.store)
     if isinstance(result, Rejected):
-        with st.write_lock:
-            st.store.save_reject(result)
         raise ApiError(422, result.reason, result.message)
-    with st.write_lock:
-        stored = st.store.save(result)
-        new = al.scan(st.store.conn)
-    return {"id": result.article.doc_id, "stored": stored, "events": len(result.events), "alerts": new}
+    return {"id": result.article.doc_id, "stored": bool(report.stored),
+            "events": len(result.events), "alerts": report.alert_ids}
 
 
 # --- events -------------------------------------------------------------------------------------

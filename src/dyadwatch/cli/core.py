@@ -20,10 +20,23 @@ STATUSES = ("actual", "threatened", "intended", "alleged", "hypothetical", "nega
 FORMAT_HELP = "Input format: auto (sniffed from content), html, text, jsonl, feed or warc."
 
 
-def _options(config: Optional[Path], allow_private: bool = False) -> Options:
+PRIVATE_HELP = "Allow fetching from private or loopback addresses."
+MODEL_HELP = ("Let the learned event model judge the rules' events (off by default: see "
+              "bench/RESULTS.md for how it compares).")
+MINCONF_HELP = "Drop events under this confidence (0..1)."
+
+
+def _options(config: Optional[Path], allow_private: bool = False, event_model: bool = False,
+             min_confidence: Optional[float] = None) -> Options:
     opts = Options.load(config) if config else Options()
     if allow_private:
         opts.fetch.allow_private = True
+    if event_model:
+        opts.events.model = True
+    if min_confidence is not None:
+        if not 0.0 <= min_confidence <= 1.0:
+            fail(f"--min-confidence must be between 0 and 1, got {min_confidence}", code=2)
+        opts.events.min_confidence = min_confidence
     return opts
 
 
@@ -42,7 +55,7 @@ def extract(
     paths: list[str] = typer.Argument(..., help="Files, directories or URLs."),
     format: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per document."),
-    allow_private: bool = typer.Option(False, "--allow-private", help="Allow fetching from private or loopback addresses."),
+    allow_private: bool = typer.Option(False, "--allow-private", help=PRIVATE_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
 ) -> None:
     """Extraction and cleaning only: clean text, metadata, removed furniture, repairs."""
@@ -90,15 +103,18 @@ def analyze(
     url: str = typer.Option("", "--url", help="The URL the document came from."),
     published: Optional[str] = typer.Option(None, "--published", help="Publication date YYYY-MM-DD."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per document."),
-    allow_private: bool = typer.Option(False, "--allow-private"),
+    allow_private: bool = typer.Option(False, "--allow-private", help=PRIVATE_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
+    event_model: bool = typer.Option(False, "--event-model", help=MODEL_HELP),
+    min_confidence: Optional[float] = typer.Option(None, "--min-confidence", metavar="P",
+                                                   help=MINCONF_HELP),
 ) -> None:
     """Full analysis of each document (nothing stored): text, flags, actors, events, key facts."""
     from dyadwatch.model import Rejected
     from dyadwatch.pipeline import Pipeline
 
     pub = _date(published, "--published")
-    pipe = Pipeline(_options(config, allow_private))
+    pipe = Pipeline(_options(config, allow_private, event_model, min_confidence))
     warn_missing_models()
 
     def fill(doc):
@@ -148,10 +164,13 @@ def ingest(
     paths: list[str] = typer.Argument(..., help="Files, directories or URLs."),
     db: Path = typer.Option(Path(DEFAULT_DB), "--db", help="Database file (DuckDB)."),
     format: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
-    allow_private: bool = typer.Option(False, "--allow-private"),
+    allow_private: bool = typer.Option(False, "--allow-private", help=PRIVATE_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
     json_out: bool = typer.Option(False, "--json", help="Print the closing counts as JSON."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
+    event_model: bool = typer.Option(False, "--event-model", help=MODEL_HELP),
+    min_confidence: Optional[float] = typer.Option(None, "--min-confidence", metavar="P",
+                                                   help=MINCONF_HELP),
 ) -> None:
     """Analyse and store documents; idempotent. Prints stored / duplicate / rejected counts."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -161,7 +180,7 @@ def ingest(
     from dyadwatch.store import Store
 
     setup_logging(verbose)
-    opts = _options(config, allow_private)
+    opts = _options(config, allow_private, event_model, min_confidence)
     pipe = Pipeline(opts)
     warn_missing_models()
     rejects = []

@@ -94,9 +94,12 @@ class EventCoder:
         self.lex = lexicon or default_lexicon()
         self.settings = settings or coder_settings()
         if model == "default":
+            model = "learned" if self.settings.get("model", {}).get("enabled") else None
+        if model == "learned":
             from dyadwatch.events.learn.judge import default_judge
             model = default_judge()
-        self.judge = model  # None: the rules alone decide (``EventCoder(model=None)``)
+        # None: the rules alone decide; a Judge: the learned model decides on the rules' events
+        self.judge = model
         self._nlp = nlp
         self._resolver = resolver
         self._places: dict[str, Location | None] = {}

@@ -34,16 +34,19 @@ log = logging.getLogger(__name__)
 
 
 class Judge:
-    def __init__(self, model: EventModel, min_confidence: float | None = None):
+    def __init__(self, model: EventModel, min_confidence: float | None = None,
+                 **decision: float):
         from dyadwatch.events.ontology import default_ontology
 
         self.model = model
         self.ontology = default_ontology()
         self.index = {c: i for i, c in enumerate(model.classes)}
-        cfg = model.manifest.get("decision", {})
+        cfg = dict(model.manifest.get("decision", {}), **decision)
         self.min_confidence = model.threshold if min_confidence is None else float(min_confidence)
         self.retype_min = float(cfg.get("retype_min", 0.6))
         self.status_min = float(cfg.get("status_min", 0.7))
+        # weight of the model's probability against the rules' own confidence (geometric mean)
+        self.model_weight = float(cfg.get("model_weight", 1.0))
 
     def probabilities(self, span: "Span", events: Sequence["Event"],
                       mentions: Sequence["Mention"]) -> tuple[np.ndarray, np.ndarray]:
@@ -65,6 +68,8 @@ class Judge:
         out = []
         for e in events:
             p = float(pt[self.index[e.type]]) if e.type in self.index else 0.0
+            w = self.model_weight
+            p = p ** w * max(e.confidence, 1e-6) ** (1.0 - w)
             if p < self.min_confidence:
                 continue
             e.confidence = round(p, 3)
