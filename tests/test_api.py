@@ -417,3 +417,20 @@ def test_api_and_cli_ingest_store_the_same_stories_and_events(tmp_path):
     api_events, api_stories = snapshot(api_db)
     assert cli_events and cli_events == api_events
     assert cli_stories == api_stories and len(cli_stories) >= 1
+
+
+def test_dyad_page_chart_and_event_list_count_the_same_events(tmp_path):
+    path = tmp_path / "h.duckdb"
+    with Store(path) as s:
+        save(s, Doc("h", [Ev("CONSULT", "USA", "COL", "2026-01-07", "The presidents spoke by phone."),
+                          Ev("SANCTION", "USA", "COL", "2026-01-08", "Washington could cut aid.",
+                             status="hypothetical")]))
+    with TestClient(create_app(path)) as c:
+        page = c.get("/dyads/USA-COL").text
+        assert "1 events" in page
+        assert "The presidents spoke by phone." in page
+        assert "Washington could cut aid." not in page  # not counted, not listed
+        chosen = c.get("/dyads/USA-COL", params={"status": "hypothetical"}).text
+        assert "Washington could cut aid." in chosen and "1 events" in chosen
+        api = c.get("/api/dyads/USA-COL/series", params={"interval": "day"}).json()
+        assert api["sparse"] and [p["n"] for p in api["points"]] == [1]

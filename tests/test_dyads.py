@@ -195,3 +195,22 @@ def test_old_recollections_do_not_set_the_interval(store):
 
     spec = timeline_spec(s.to_dict())
     assert spec["encoding"]["x"]["scale"]["domain"][0] >= "2025-06-01"
+
+
+def test_sparse_series_keeps_only_periods_with_events_and_marks_gaps(tmp_path):
+    from dyadwatch.web.render import index_spec
+
+    with Store(tmp_path / "s.duckdb") as s:
+        save(s, Doc("a", [Ev("CONSULT", "USA", "COL", "2020-01-07", "They spoke."),
+                          Ev("AGREE", "USA", "COL", "2020-01-09", "They agreed.")]))
+        save(s, Doc("b", [Ev("ACCUSE", "USA", "COL", "2026-01-07", "They argued.")]))
+        ser = dyads.series(s.conn, "USA-COL", interval="day")
+    dense, sparse = ser.to_dict(), ser.to_dict(sparse=True)
+    assert len(dense["points"]) > 2000  # every day from 2020 to 2026
+    assert [p["period"] for p in sparse["points"]] == ["2020-01-07", "2020-01-09", "2026-01-07"]
+    assert [p["gap_before"] for p in sparse["points"]] == [False, True, True]
+    assert sparse["empty_periods"] == len(dense["points"]) - 3
+    assert sum(p["n"] for p in sparse["points"]) == sparse["total"] == dense["total"] == 3
+    # the index line breaks at each gap: three separate segments
+    rows = index_spec(sparse)["data"]["values"]
+    assert len({r["segment"] for r in rows}) == 3

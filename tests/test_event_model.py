@@ -117,3 +117,21 @@ def test_a_huge_document_is_cut_and_the_cut_recorded():
     kinds = [f.kind for f in art.flags]
     assert kinds.count("truncated") == 2
     assert "5,000 characters" in art.flags[0].detail
+
+
+def test_vendored_embedding_copy_matches_the_float32_model():
+    """The float16 MiniLM shipped inside dyadwatch (what a plain pip install uses) gives the
+    embeddings of the float32 package to within rounding."""
+    from dyadwatch.stories import embed
+
+    vendored = embed.Encoder(embed.VENDORED)
+    texts = ["Colombia recalled its ambassador from Washington on Tuesday.",
+             "The striker scored twice in the cup final."]
+    v = vendored.encode(texts)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert float(v[0] @ v[1]) < 0.5  # unrelated texts stay apart
+    path = embed.model_dir()
+    if path is None or path == embed.VENDORED:
+        pytest.skip("the float32 package is not installed: nothing to compare with")
+    ref = embed.Encoder(path).encode(texts)
+    assert (ref * v).sum(1).min() > 0.9999

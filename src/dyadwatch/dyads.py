@@ -163,15 +163,31 @@ class Series:
     focus: tuple[dt.date, dt.date] | None = None  # where most events are (see ``focus_quantile``)
     total: int = 0  # events of the whole series, also those before the first of ``max_periods``
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, sparse: bool = False) -> dict[str, Any]:
+        """The series as JSON. ``sparse``: only the periods with events, each marked
+        ``gap_before`` when empty periods were left out before it (a chart breaks its line there);
+        ``empty_periods`` counts what was left out. Change detection always reads every period."""
         o = self.overall
+        points = [p.to_dict() for p in self.points]
+        empty = 0
+        if sparse:
+            kept, gap = [], False
+            for p in points:
+                if p["n"] == 0:
+                    gap, empty = bool(kept), empty + 1
+                    continue
+                p["gap_before"] = gap
+                gap = False
+                kept.append(p)
+            points = kept
         return {"dyad": self.dyad.label, "directed": self.dyad.directed, "interval": self.interval,
                 "by": self.by, "min_quality": self.min_quality, "keys": self.keys,
                 "total": self.total,
                 "overall": {"index": o.value, "low": o.low, "high": o.high, "se": o.se,
                             "weight": o.weight, "n_eff": o.n_eff},
                 "focus": [d.isoformat() for d in self.focus] if self.focus else None,
-                "points": [p.to_dict() for p in self.points],
+                "sparse": sparse, "empty_periods": empty,
+                "points": points,
                 "changes": [c.to_dict() for c in self.changes]}
 
 

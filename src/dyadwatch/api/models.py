@@ -145,6 +145,7 @@ class PointOut(IndexOut):
     period: str
     n: int
     counts: dict[str, int]
+    gap_before: bool = False  # sparse series: empty periods were left out before this one
 
 
 class ChangeOut(BaseModel):
@@ -165,6 +166,8 @@ class SeriesOut(BaseModel):
     keys: list[str]
     total: int
     overall: IndexOut
+    sparse: bool = False
+    empty_periods: int = 0
     points: list[PointOut]
     changes: list[ChangeOut]
 

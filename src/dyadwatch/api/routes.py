@@ -207,14 +207,17 @@ def dyad_series(request: Request, dyad: str = Path(..., max_length=20), c=Depend
                 min_quality: float | None = QUALITY,
                 status: list[StatusName] = Query([], description="default: all but hypothetical "
                                                                   "and negated"),
-                types: list[str] = Query([], alias="type"), actor: str | None = Query(None, max_length=200)):
+                types: list[str] = Query([], alias="type"), actor: str | None = Query(None, max_length=200),
+                sparse: bool = Query(True, description="only periods with events, each marked "
+                                     "gap_before after left-out empty periods; false: every period")):
     """Events per period (by PLOVER type, QuadClass or status) with the cooperation–conflict index,
     its band and the periods that stand out from the dyad's baseline. Documents below the quality
     threshold are left out unless ``min_quality`` says otherwise (0 keeps all)."""
     d = dyads.parse_dyad(dyad, directed=directed or None)
     mq = state(request).options.quality.min_quality if min_quality is None else min_quality
     return dyads.series(c, d, interval=interval, by=by, since=since, until=until, min_quality=mq,
-                        statuses=tuple(status) or None, types=_types(types), actor=actor).to_dict()
+                        statuses=tuple(status) or None, types=_types(types), actor=actor
+                        ).to_dict(sparse=sparse)
 
 
 # --- stories ------------------------------------------------------------------------------------

@@ -69,9 +69,72 @@ def setup_logging(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+_DATE_WORDS = ("since", "until", "published", "date", "day")
+
+
+def readable_metavars(command) -> None:
+    """Help that reads as a person writes it: no type shown for a flag, ``FILE``, ``N``,
+    ``YYYY-MM-DD`` and the like for values, ``PATH...`` for repeated arguments (Typer shows
+    Python types such as ``<list[str]>`` and ``<bool>``)."""
+    for param in getattr(command, "params", []):
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+            continue
+        kind = param.bare_type() if hasattr(param, "bare_type") else ""
+        name = (param.name or "value").lower()
+        if kind.startswith("list[") and name.endswith("s"):
+            name = name[:-1]  # paths -> PATH...
+        if "Path" in kind:
+            meta = "FILE"
+        elif kind in ("int", "list[int]"):
+            meta = "N"
+        elif kind == "float":
+            meta = "X"
+        elif any(w in name for w in _DATE_WORDS):
+            meta = "YYYY-MM-DD"
+        else:
+            meta = name.upper()
+        if param.param_type_name == "argument" and param.nargs != 1:
+            meta += "..."
+        param.metavar = meta
+    for sub in getattr(command, "commands", {}).values():
+        readable_metavars(sub)
+
+
+def _patch_typer_types() -> None:
+    """Typer prints a flag's type (``<bool>``, also on --help) and an argument's Python type
+    beside its name; show nothing for flags and the metavar for arguments instead."""
+    from typer import core
+
+    if getattr(core, "_dyadwatch_patched", False):
+        return
+    option_type = core.TyperOption.display_type_rich
+
+    def option_display(self, ctx):
+        return "" if getattr(self, "is_flag", False) else option_type(self, ctx)
+
+    def argument_display(self, ctx):
+        return ""
+
+    core.TyperOption.display_type_rich = option_display
+    core.TyperArgument.display_type_rich = argument_display
+    core._dyadwatch_patched = True
+
+
+def cli_command():
+    """The Click command behind the Typer app, with readable help."""
+    _patch_typer_types()
+    command = typer.main.get_command(app)
+    readable_metavars(command)
+    return command
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     try:
-        app(args=list(argv) if argv is not None else None, standalone_mode=True)
+        cli_command().main(args=list(argv) if argv is not None else None, prog_name="dyadwatch",
+                           standalone_mode=True)
     except DyadwatchError as exc:
         fail(str(exc))
     except BrokenPipeError:

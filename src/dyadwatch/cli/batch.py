@@ -45,7 +45,7 @@ def batch(
     config: Optional[Path] = typer.Option(None, "--config", help="Options file (TOML)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per shard, then the "
                                   "totals."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
     """Process inputs in parallel shards to Parquet; resumable (a rerun skips finished shards)."""
     from dyadwatch.config import Options
@@ -93,7 +93,7 @@ def load(
     stories: bool = typer.Option(False, "--stories", help="Then put the new documents into "
                                  "stories (as `dyadwatch stories assign`)."),
     json_out: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
     """Load batch output into a database; idempotent (documents already stored count as
     duplicates)."""

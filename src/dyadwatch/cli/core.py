@@ -227,9 +227,11 @@ def events(
     until: Optional[str] = typer.Option(None, "--until", help="Last day YYYY-MM-DD."),
     type: list[str] = typer.Option([], "--type", help="PLOVER event type (repeatable)."),
     actor: Optional[str] = typer.Option(None, "--actor", help="Actor or recipient name or code."),
-    status: Optional[str] = typer.Option(None, "--status"),
-    min_quality: Optional[float] = typer.Option(None, "--min-quality"),
-    limit: int = typer.Option(1000, "--limit"),
+    status: Optional[str] = typer.Option(None, "--status", help="Only this status: actual, "
+                                         "threatened, intended, alleged, hypothetical, negated."),
+    min_quality: Optional[float] = typer.Option(None, "--min-quality", help="Only events of "
+                                                "documents with at least this quality (0..1)."),
+    limit: int = typer.Option(1000, "--limit", help="At most this many events, newest first."),
     format: str = typer.Option("json", "--format", "-f", help="json, csv, gdelt or plover."),
 ) -> None:
     """Query stored events; export as JSON lines, CSV, GDELT-style rows or PLOVER JSON."""
@@ -291,7 +293,7 @@ def write_events(rows, format: str, out) -> None:
 @app.command()
 def summary(
     db: Path = typer.Option(Path(DEFAULT_DB), "--db", help="Database file (DuckDB)."),
-    json_out: bool = typer.Option(False, "--json"),
+    json_out: bool = typer.Option(False, "--json", help="Machine output: one JSON object per line."),
 ) -> None:
     """What the database holds: documents, rejects, events per dyad and type, flags."""
     from dyadwatch.store import Store

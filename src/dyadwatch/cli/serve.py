@@ -40,7 +40,7 @@ def serve(
                                                 help="Let webhooks reach private or loopback addresses."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes, each "
                                 "answering on a core of its own (read-only servers only)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
     """Serve the REST API (/api, OpenAPI schema at /openapi.json) and the dashboard (/)."""
     import uvicorn
@@ -123,7 +123,7 @@ def watch_add(
                                       "or words; actor=, type=, word=, status=, quality= force the kind."),
     webhook: Optional[str] = typer.Option(None, "--webhook", help="POST each alert to this URL."),
     db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-    json_out: bool = typer.Option(False, "--json"),
+    json_out: bool = typer.Option(False, "--json", help="Machine output: one JSON object per line."),
 ) -> None:
     """Create a watchlist; it alerts on events ingested from now on."""
     from dyadwatch import alerts as al
@@ -138,7 +138,7 @@ def watch_add(
 
 @watch_app.command("list")
 def watch_list(db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-               json_out: bool = typer.Option(False, "--json")) -> None:
+               json_out: bool = typer.Option(False, "--json", help="Machine output: one JSON object per line.")) -> None:
     """Show the watchlists and their rules."""
     from dyadwatch import alerts as al
 
@@ -168,7 +168,7 @@ def watch_remove(watchlist_id: str = typer.Argument(..., help="The id shown by `
 @token_app.command("create")
 def token_create(name: str = typer.Option("", "--name", help="Who or what the token is for."),
                  db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-                 json_out: bool = typer.Option(False, "--json")) -> None:
+                 json_out: bool = typer.Option(False, "--json", help="Machine output: one JSON object per line.")) -> None:
     """Make an API token. It is printed once; only its hash is stored."""
     from dyadwatch.api.auth import create_token
 
@@ -183,7 +183,7 @@ def token_create(name: str = typer.Option("", "--name", help="Who or what the to
 
 @token_app.command("list")
 def token_list(db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
-               json_out: bool = typer.Option(False, "--json")) -> None:
+               json_out: bool = typer.Option(False, "--json", help="Machine output: one JSON object per line.")) -> None:
     """Show the tokens (ids, names, dates; never the secrets)."""
     from dyadwatch.api.auth import list_tokens
 

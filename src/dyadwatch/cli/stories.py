@@ -46,7 +46,7 @@ def list_(
     since: Optional[str] = typer.Option(None, "--since", help="Stories seen since YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, "--until", help="Stories begun by YYYY-MM-DD."),
     min_docs: int = typer.Option(1, "--min-docs", help="Only stories with this many documents."),
-    limit: int = typer.Option(50, "--limit"),
+    limit: int = typer.Option(50, "--limit", help="At most this many stories."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per story."),
 ) -> None:
     """Stories, most recent first: documents, outlets and merged events of each."""
@@ -123,7 +123,7 @@ def _print_story(s: dict[str, Any]) -> None:
 def assign(
     db: Path = typer.Option(Path(DEFAULT_DB), "--db", help=DB_HELP),
     no_merge: bool = typer.Option(False, "--no-merge", help="Cluster only; do not merge events."),
-    json_out: bool = typer.Option(False, "--json"),
+    json_out: bool = typer.Option(False, "--json", help="Machine output: one JSON object per line."),
 ) -> None:
     """Put stored documents without a story into stories (oldest first); merge the events and
     rebuild the key facts cards of the stories that changed."""

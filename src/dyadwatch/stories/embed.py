@@ -42,17 +42,28 @@ class ModelUnavailable(DyadwatchError):
     reason = "internal"
 
 
+VENDORED = Path(__file__).resolve().parent / "data" / "minilm"  # fp16 copy shipped with dyadwatch
+WEIGHT_FILES = ("model.safetensors", "model.fp16.safetensors")
+
+
+def _weights(path: Path) -> Path | None:
+    return next((path / n for n in WEIGHT_FILES if (path / n).is_file()), None)
+
+
 def model_dir() -> Path | None:
     """Where the model files are: $DYADWATCH_EMBED_MODEL, else the installed package's
-    ``model/`` directory (found without importing the package), else None."""
+    ``model/`` directory (float32; found without importing the package), else the float16 copy
+    shipped inside dyadwatch (``data/minilm``, so a plain pip install has embeddings without
+    PyTorch), else None."""
     env = os.environ.get(ENV_MODEL_DIR)
     if env:
         return Path(env)
     spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.origin:
-        return None
-    path = Path(spec.origin).resolve().parent / "model"
-    return path if (path / "model.safetensors").is_file() else None
+    if spec is not None and spec.origin:
+        path = Path(spec.origin).resolve().parent / "model"
+        if (path / "model.safetensors").is_file():
+            return path
+    return VENDORED if _weights(VENDORED) is not None else None
 
 
 def available() -> bool:
@@ -136,7 +147,8 @@ class Encoder:
         try:
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             st_config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
-            weights = load_file(str(path / "model.safetensors"))
+            weights = {k: v.astype(np.float32, copy=False)
+                       for k, v in load_file(str(_weights(path) or path / "model.safetensors")).items()}
             self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         except Exception as exc:  # OSError, bad JSON, a missing tensor; tokenizers raises Exception
             raise ModelUnavailable(f"cannot load the embedding model: {exc}",

@@ -144,10 +144,14 @@ def dyad_page(request: Request, dyad: str, c=Depends(conn)):
     p = request.query_params
     default_q = state(request).options.quality.min_quality
     flt, form = form_filter(request, d, default_q)
+    # the chart, its total and the event list count the same events: the chosen status, else the
+    # statuses a series counts (hypothetical and negated events are not events that happened)
+    flt.statuses = flt.statuses or tuple(dyads.settings().count_statuses)
     interval = p.get("interval") or "auto"
     s = dyads.series(c, d, interval=interval, since=flt.since, until=flt.until,
-                     min_quality=flt.min_quality)
-    sd = s.to_dict()
+                     min_quality=flt.min_quality, statuses=flt.statuses,
+                     types=flt.types, actor=flt.actor)
+    sd = s.to_dict(sparse=True)
     offset = _offset(p.get("offset"))
     events, total = q.event_page(c, flt, limit=PAGE, offset=offset)
     return _page(request, "dyad.html", dyad=d, series=sd, timeline=render.timeline_spec(sd),

@@ -171,13 +171,17 @@ def timeline_spec(series: dict[str, Any]) -> dict[str, Any]:
 def index_spec(series: dict[str, Any]) -> dict[str, Any]:
     """The index per period with its band; click a point to list that period's events."""
     rows = []
+    segment = 0  # the line and its band break where periods without events were left out
     for p in series["points"]:
+        if p["index"] is None or p.get("gap_before"):
+            segment += 1
         if p["index"] is None:
             continue
         start = dt.date.fromisoformat(p["period"])
         rows.append({"period": p["period"], "since": p["period"],
                      "until": period_end(start, series["interval"]).isoformat(),
-                     "index": p["index"], "low": p["low"], "high": p["high"], "n": p["n"]})
+                     "index": p["index"], "low": p["low"], "high": p["high"], "n": p["n"],
+                     "segment": segment})
     x = {"field": "period", "type": "temporal", "title": None,
          "scale": {"padding": 12, **_focus_domain(series)}}
     return {
@@ -187,11 +191,12 @@ def index_spec(series: dict[str, Any]) -> dict[str, Any]:
             {"mark": {"type": "area", "clip": True, "opacity": 0.2, "color": "#555"},
              "encoding": {"x": x, "y": {"field": "low", "type": "quantitative",
                                 "scale": {"domain": [-10, 10]}, "title": "conflict ← index → cooperation"},
-                          "y2": {"field": "high"}}},
+                          "y2": {"field": "high"}, "detail": {"field": "segment"}}},
             {"mark": {"type": "rule", "color": "#999", "strokeDash": [4, 4]},
              "encoding": {"y": {"datum": 0}}, "data": {"values": [{}]}},
             {"mark": {"type": "line", "clip": True, "color": "#333"},
-             "encoding": {"x": x, "y": {"field": "index", "type": "quantitative"}}},
+             "encoding": {"x": x, "y": {"field": "index", "type": "quantitative"},
+                          "detail": {"field": "segment"}}},
             {"params": [{"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}],
              "mark": {"type": "point", "clip": True, "filled": True, "color": "#333", "size": 60, "cursor": "pointer"},
              "encoding": {"x": x, "y": {"field": "index", "type": "quantitative"},
