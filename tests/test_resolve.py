@@ -211,9 +211,27 @@ def test_title_and_demonym_keep_an_unknown_holder_as_a_person(resolver):
 
 
 def test_bare_surname_with_one_bearer_read_as_a_person(resolver):
-    ms = _mentions(resolver, "Putin said the army would respond.", day=dt.date(2000, 3, 2))
+    # resolved when the article involves the bearer's country ...
+    ms = _mentions(resolver, "Russia has warned Kyiv. Putin said the army would respond.",
+                   day=dt.date(2000, 3, 2))
     m = _find(ms, "Putin")
     assert (m.kb_id, m.country) == ("vladimir-putin", "RUS") and m.confidence < 0.6
+    # ... and left unresolved, the bearer listed as a candidate, when nothing in it does: a bare
+    # surname is never a guess across countries
+    ms = _mentions(resolver, "Putin said the army would respond.", day=dt.date(2000, 3, 2))
+    m = _find(ms, "Putin")
+    assert not m.kb_id and not m.country and m.candidates == ["vladimir-putin"]
+
+
+def test_bare_surname_of_an_office_holder_needs_the_articles_support(resolver):
+    """A sports or science page's "Moon" or "Lopez" is not a head of state; the same surname
+    in an article about that head of state's country is."""
+    off = _mentions(resolver, "Moon said the probe had found water vapour on the icy surface.",
+                    day=dt.date(2019, 11, 19))
+    assert not _find(off, "Moon").country
+    on = _mentions(resolver, "Seoul and Tokyo held talks. Moon said the probe would launch soon.",
+                   day=dt.date(2019, 11, 19))
+    assert _find(on, "Moon").country == "KOR"
 
 
 def test_given_name_read_as_a_surname_after_a_title(resolver):

@@ -79,6 +79,7 @@ class Draft:
     person_ids: list[str] = field(default_factory=list)
     locative: bool = False
     stray: bool = False  # a surname-looking word with no antecedent: dropped if still unresolved
+    bare_pick: bool = False  # a person picked from a bare surname (no title, no given name)
 
 
 def _today() -> dt.date:
@@ -87,6 +88,10 @@ def _today() -> dt.date:
 
 class Resolver:
     """Resolves actor mentions in articles and phrases. Build once; reuse across documents."""
+
+    # a person picked from a bare surname needs support from the rest of the article
+    # (``_unsupported``); False only to measure what the check changes (bench/eval_actor_support.py)
+    context_check = True
 
     def __init__(self, kb: KB | None = None):
         self.kb = kb or default_kb()
@@ -102,7 +107,31 @@ class Resolver:
         for seg in parsed.segments:
             drafts.extend(self._segment(seg, date))
         self._corefer(drafts, date)
+        if self.context_check:
+            self._unsupported(drafts, parsed)
         return [d.mention for d in drafts if not (d.stray and not d.mention.kb_id)]
+
+    def _unsupported(self, drafts: list[Draft], parsed: "ParsedArticle") -> None:
+        """A person picked from a bare surname stays unresolved (the pick kept as a candidate)
+        when nothing else in the article involves that person's country: no country, demonym,
+        capital, organisation, titled or full-named person of it, and not the dateline. A bare
+        "Morales" in a Bolivian article is not a Guatemalan ex-president; never a guess across
+        countries."""
+        support = {d.mention.country for d in drafts
+                   if d.mention.country and not d.bare_pick and d.mention.kind != "group"}
+        dateline = getattr(parsed.article, "dateline", "") or ""
+        if dateline:
+            loc = self.locate(dateline.split(",")[0])
+            if loc is not None and loc.country:
+                support.add(loc.country)
+        for d in drafts:
+            m = d.mention
+            if not d.bare_pick or not m.kb_id or m.country in support:
+                continue
+            m.candidates = [m.kb_id]
+            m.kind, m.name, m.country, m.sector, m.code, m.kb_id, m.role = (
+                "person", "", "", "", "", "", "")
+            m.confidence = 0.2
 
     def resolve_phrase(self, text: str, date: dt.date | None = None) -> Mention:
         """One phrase ("American warplanes", "Rubio", "Colombia's Ministry of Foreign Affairs")
@@ -157,6 +186,7 @@ class Resolver:
                     # a bare surname with one bearer in the KB that the recogniser reads as a
                     # person: that bearer, though out of the offices the KB records at the date
                     self._from_person(d, d.mention.candidates[0], date, "", 0.6)
+                    d.bare_pick = True  # kept only if the article involves that bearer's country
             found.extend(self._ner(piece, doc, [(d.mention.start, d.mention.end) for d in found]))
             found.sort(key=lambda d: d.mention.start)
             for d in found:
@@ -327,6 +357,7 @@ class Resolver:
             pick = ids[0]  # a full name with one bearer is that person, in office or not
         if pick is not None:
             sector = self._titles[titles[-1].entry.ref][0].sector if titles else ""
+            draft.bare_pick = bare and not country
             return self._from_person(draft, pick, date, country or tcountry, 0.9, roles, sector)
         if el.entry.kind == "surname":
             draft.surname = fold(draft.mention.text[el.start - draft.mention.start:])
