@@ -261,5 +261,9 @@ def test_events_and_load_commands_read_a_batch_directory(reference, tmp_path):
     counts = json.loads(res.output)
     with Store(db, read_only=True) as store:
         assert store.counts()["documents"] == counts["stored"] > 0
+        # as `ingest`: every loaded document joined a story, and the alert scan ran
+        in_stories = store.conn.execute("SELECT count(DISTINCT doc_id) FROM story_documents").fetchone()[0]
+        assert in_stories == counts["stored"] and counts["stories"]["documents"] == counts["stored"]
+        assert "alerts" in counts
     res = runner.invoke(app, ["load", str(tmp_path), "--db", str(db)])
     assert res.exit_code == 3 and "not a batch output directory" in res.output

@@ -90,8 +90,9 @@ def batch(
 def load(
     directory: Path = typer.Argument(..., help="A `dyadwatch batch` output directory."),
     db: str = typer.Option(DEFAULT_DB, "--db", help="DuckDB file or postgresql:// URL."),
-    stories: bool = typer.Option(False, "--stories", help="Then put the new documents into "
-                                 "stories (as `dyadwatch stories assign`)."),
+    stories: bool = typer.Option(True, "--stories/--no-stories", help="Then put the new "
+                                 "documents into stories, merge them and raise alerts, as "
+                                 "`ingest` does (default); --no-stories only loads the rows."),
     json_out: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
@@ -110,10 +111,12 @@ def load(
         where = store.path  # a URL without its password
         report = load_dir(store, directory)
         counts = report.to_dict()
-        if stories:
+        if stories:  # what `ingest` does after storing: stories assigned and merged, alerts
+            from dyadwatch.alerts import scan
             from dyadwatch.stories.online import assign_stored
 
             counts["stories"] = assign_stored(store)
+            counts["alerts"] = len(scan(store.conn))
     if json_out:
         emit(counts)
     else:
