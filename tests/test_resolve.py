@@ -280,3 +280,10 @@ def test_misnamed_holder_among_several_is_flagged_with_all_of_them(tmp_path):
         assert bool(flags) == flagged, text
         if flagged:
             assert "Ana Gil" in flags[0].detail and "Rosa Gil" in flags[0].detail
+
+
+def test_a_former_office_holder_is_eli_after_the_end_of_office(resolver):
+    # CAMEO codes former government officials as elites (ELI), not as the government
+    for day, sector in ((dt.date(2019, 1, 1), "GOV"), (dt.date(2023, 1, 1), "ELI")):
+        m = resolver.resolve_phrase("Angela Merkel", day)
+        assert (m.kb_id, m.country, m.sector) == ("angela-merkel", "DEU", sector), day

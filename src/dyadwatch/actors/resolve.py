@@ -434,8 +434,10 @@ class Resolver:
                                 name=person.name, kb_id=pid,
                                 role=rec.title or _role_label(self.kb, rec), confidence=confidence)
         home = country or _latest_country(person)
-        # out of office at the date: the sector the person is known by (their latest office)
-        sector = sector or _latest_sector(person, home)
+        # out of office at the date: a former holder (every office of theirs in that country
+        # ended before the date) is ELI, as CAMEO codes former officials; else the sector the
+        # person is known by (their latest office: not yet in it, or of unknown end)
+        sector = sector or (ELITE if _former(person, home, date) else _latest_sector(person, home))
         return self._finish(draft, kind="person", country=home, sector=sector,
                             name=person.name if person else "", kb_id=pid,
                             confidence=confidence - 0.2)
@@ -678,6 +680,14 @@ def _stray_surname(d: Draft, doc: "Doc | None") -> bool:
         return False
     return not any(e.label_ == "PERSON" and e.start_char <= m.start and m.end <= e.end_char
                    for e in doc.ents)
+
+
+ELITE = "ELI"
+
+
+def _former(person, country: str, date: dt.date) -> bool:
+    rows = [r for r in (person.roles if person else []) if not country or r.country == country]
+    return bool(rows) and all(r.end is not None and r.end < date for r in rows)
 
 
 def _latest_sector(person, country: str) -> str:
