@@ -152,3 +152,21 @@ def test_headline_overstatement_needs_hedged_body_and_no_body_event():
     # a body that does not hedge is not an overstatement, just short
     plain = article("Officials met on Monday.", title="US threatens Ruritania")
     assert headline_flags(plain, [title_threat]) == []
+
+
+def test_formatting_flag_points_only_at_repairs_in_the_body():
+    """A repair made in a line that extraction then removed (start -1) gives the formatting
+    flag no span outside the body (found by the fuzz test: 'the' repaired in a removed line)."""
+    from dyadwatch.clean.quality import assess
+    from dyadwatch.ingest.text import extract_text
+    from dyadwatch.model import Document
+    from tests.fuzz_inputs import FUZZ_OPTIONS
+
+    data = (b"the\n\xef\xbf\xbd\nThe the the the minister.\n" + b"Home \xc2\xbb World \xc2\xbb "
+            b"Americas\n" * 3)
+    article = extract_text(Document("fuzz.txt", data, format="text"), FUZZ_OPTIONS)
+    flags, _ = assess(None, [], [], article=article)
+    for f in flags:
+        assert 0 <= f.start <= f.end <= len(article.text), (f.kind, f.start, f.end)
+        if f.kind == "formatting" and f.end > f.start:
+            assert article.text[f.start:f.end] in f.text

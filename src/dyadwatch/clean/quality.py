@@ -135,9 +135,13 @@ def formatting_flags(article: Article) -> list[Flag]:
     if not counts:
         return []
     parts = [f"{n} {_FORMAT_KINDS.get(k, k)}" for k, n in sorted(counts.items())]
-    first = repairs[0]
-    start = max(first.start, 0)
-    return [Flag("formatting", "low", start, start + len(first.after),
+    # the span is the first repair that is in the body as the body reads now; a repair made in
+    # a line extraction later removed (start -1) points nowhere, and no span is invented for it
+    text = article.text or ""
+    located = next((r for r in repairs if 0 <= r.start and r.after
+                    and text[r.start:r.start + len(r.after)] == r.after), None)
+    start, end = (located.start, located.start + len(located.after)) if located else (0, 0)
+    return [Flag("formatting", "low", start, end,
                  "; ".join(f"{r.before!r} -> {r.after!r}" for r in repairs[:12]),
                  "The text had formatting errors that were repaired: " + ", ".join(parts)
                  + ". Careless formatting is typical of scraped or machine-assembled pages.")]
