@@ -48,15 +48,16 @@ def coders(min_confidence: float | None, decision: dict | None = None,
 
     model = EventModel.load(model_dir) if model_dir else default_model()
     if model is not None:
-        out["rules+model"] = EventCoder(model=Judge(model, min_confidence, **(decision or {})))
+        out["rules+model"] = EventCoder(model=Judge(model, min_confidence,
+                                                     (decision or {}).get("model_weight")))
     return out
 
 
 def side(ref) -> str:
-    code = (ref.code or "").upper()
-    if code.startswith("IGO") or (ref.sector or "") == "IGO" and not ref.country:
+    """The gold file's reading of an actor: ISO3, IGO for an international body, else empty."""
+    if (ref.code or "").upper().startswith("IGO") or (ref.sector == "IGO" and not ref.country):
         return "IGO"
-    return ev.country_code(ref.country) or ("IGO" if code.startswith("IGO") else "")
+    return ev.country_code(ref.country)
 
 
 def _words(text: str) -> set[str]:
@@ -179,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["audit", "conflibert", "gsr", "seed"], action="append")
     ap.add_argument("--min-confidence", type=float, default=None)
     ap.add_argument("--errors", action="store_true")
-    ap.add_argument("--decision", default="", help="Override the manifest's decision settings: "
-                    "retype_min=1.01,status_min=1.01,model_weight=0.5")
+    ap.add_argument("--decision", default="", help="Override the manifest's decision settings, "
+                    "e.g. model_weight=1 (the model's probability alone)")
     ap.add_argument("--no-rules", action="store_true", help="Skip the rules-only coder.")
     ap.add_argument("--model", type=Path, default=None, help="A model directory (default: shipped).")
     args = ap.parse_args(argv)

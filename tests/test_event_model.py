@@ -94,7 +94,7 @@ def test_training_runs_and_is_reproducible(tmp_path):
     data = tr.Data(sparse=[rng.integers(0, 64, 5) for _ in range(n)],
                    dense=rng.standard_normal((n, 384)).astype(np.float32),
                    y=np.array([i % 3 for i in range(n)]), ys=np.array([-1 if i % 3 == 0 else 0 for i in range(n)]),
-                   groups=np.array(["a", "b"] * (n // 2)), rule_types=[set() for _ in range(n)],
+                   groups=np.array(["a", "b"] * (n // 2)), rule_conf=[{} for _ in range(n)],
                    old_top=[NONE] * n)
     hp = tr.Hyper(buckets=64, hidden=8, epochs=3)
     p1 = tr.train(data, np.arange(n), hp, seed=5)

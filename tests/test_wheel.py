@@ -5,6 +5,7 @@ reason when it cannot be reached."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "sample" / "corpus" / "html" / "northbridge-2025-10-20-colombia-recalls-envoy.html"
+SEED = ROOT / ".." / "shared" / "seeds" / "000_031bfc0b6110e641.txt"
 TEXT = ROOT / "sample" / "corpus" / "text" / "globalaffairsdaily-2025-01-27-colombia-accepts-deportation-flights.txt"
 
 
@@ -44,3 +46,8 @@ def test_wheel_installs_with_stock_pip_and_analyses(tmp_path):
     text = subprocess.run([str(exe), "analyze", str(TEXT)], capture_output=True, text=True,
                           timeout=300)
     assert text.returncode == 0 and text.stdout.count("\n  event ") >= 3, text.stdout[-2000:]
+    if SEED.exists():  # the issue's floor: the installed wheel codes at least 12 seed events
+        seed = subprocess.run([str(exe), "analyze", str(SEED), "--json"], capture_output=True,
+                              text=True, timeout=300)
+        assert seed.returncode == 0, seed.stderr[-2000:]
+        assert len(json.loads(seed.stdout.splitlines()[0])["events"]) >= 12

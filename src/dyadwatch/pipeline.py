@@ -97,17 +97,13 @@ class Pipeline:
         ev = self.options.events
         if ev.model or ev.min_confidence is not None:
             from dyadwatch.events.coder import EventCoder
-            from dyadwatch.events.learn.judge import Judge
             from dyadwatch.events.learn.model import default_model
 
-            model = default_model() if ev.model else None
-            if ev.model and model is None:
+            if ev.model and default_model() is None:
                 raise InputError("the event model is not installed with this package (its files "
                                  "are written by `make train`)", source="events.model")
-            self.coder = EventCoder(model=Judge(model, ev.min_confidence) if model else None)
-            if model is None:  # rules alone, with a confidence floor
-                floor = ev.min_confidence
-                self.coder.judge = lambda _span, evs, _m: [e for e in evs if e.confidence >= floor]
+            self.coder = EventCoder(model="learned" if ev.model else None,
+                                    min_confidence=ev.min_confidence)
         else:
             self.coder = default_coder()
 
@@ -204,9 +200,12 @@ class IngestReport:
     duplicate: int = 0
     rejected: int = 0
     stories: int = 0
-    alerts: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     alert_ids: list[str] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> int:
+        return len(self.alert_ids)
 
     def to_dict(self) -> dict[str, object]:
         return {"stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected,
@@ -236,9 +235,10 @@ def ingest(inputs: Iterable[str], store, *, format: str = "auto", options: Optio
 def store_analyses(items: Iterable[Analysis | Rejected], store, *,
                    progress: Callable[[Analysis | Rejected], None] | None = None,
                    stories: bool = True, alerts: bool = True) -> IngestReport:
-    """Store analysed documents: the one path by which the CLI, the API and the batch loader
-    store a document. Rejects are recorded with their reason; each new document joins a story,
-    the touched stories are merged, and the watchlists are scanned (``report.alert_ids``)."""
+    """Store analysed documents: the one path by which ``ingest`` (the CLI) and the API store a
+    document (``dyadwatch load`` stores batch rows, then assigns stories and scans alerts the same
+    way). Rejects are recorded with their reason; each new document joins a story, the touched
+    stories are merged, and the watchlists are scanned (``report.alert_ids``)."""
     from dyadwatch.store.stories import assigned, unmerged
     from dyadwatch.stories import assign, merge_story_events
 
@@ -268,7 +268,6 @@ def store_analyses(items: Iterable[Analysis | Rejected], store, *,
         from dyadwatch.alerts import scan
 
         report.alert_ids = list(scan(store.conn))
-        report.alerts = len(report.alert_ids)
     return report
 
 

@@ -90,7 +90,8 @@ class EventCoder:
     """Codes events; holds the lexicon, the settings and (lazily) spaCy and the resolver."""
 
     def __init__(self, lexicon: Lexicon | None = None, settings: dict[str, Any] | None = None,
-                 nlp=None, resolver=None, model: Any = "default"):
+                 nlp=None, resolver=None, model: Any = "default",
+                 min_confidence: float | None = None):
         self.lex = lexicon or default_lexicon()
         self.settings = settings or coder_settings()
         if model == "default":
@@ -100,6 +101,7 @@ class EventCoder:
             model = default_judge()
         # None: the rules alone decide; a Judge: the learned model decides on the rules' events
         self.judge = model
+        self.min_confidence = min_confidence  # events reported under this are dropped
         self._nlp = nlp
         self._resolver = resolver
         self._places: dict[str, Location | None] = {}
@@ -149,6 +151,8 @@ class EventCoder:
         self._fill_from_dyad(events, ctx)
         events = [e for e in events if not _apolitical(e)]
         merged = merge_events(events, self.settings["confidence"]["merge_bonus"])
+        if self.min_confidence is not None:
+            merged = [e for e in merged if e.confidence >= self.min_confidence]
         seen: dict[str, int] = {}
         for e in merged:
             base = event_id(ctx.doc_id, e)

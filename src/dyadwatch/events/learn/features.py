@@ -60,7 +60,8 @@ def sentence_features(span: "Span", rule_events: Sequence["Event"], mentions: It
     words = [t for t in span if t.pos_ not in _SKIP_POS]
     lemmas = [(t.lemma_ or t.text).lower() for t in words]
     names += ["l:" + x for x in lemmas]
-    names += ["w:" + t.lower_ for t in words if t.lower_ not in lemmas]
+    lemma_set = set(lemmas)
+    names += ["w:" + t.lower_ for t in words if t.lower_ not in lemma_set]
     names += [f"b:{a}_{b}" for a, b in zip(lemmas, lemmas[1:])]
     root = span.root
     names.append("root:" + root.lemma_.lower())

