@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import json
 import re
 import sys
@@ -235,7 +236,13 @@ def org_row(name: str, aliases: list[str], codes, source: str, iso3: set[str]) -
     if len(undated[0][0]) == 3 and undated[0][0][:3] in iso3:
         return None  # a bare country code: a country synonym, not an organisation
     pretty = re.sub(r"^The ", "", title_case(name, org=True))
-    alias_names = (title_case(phoenix_words(a), org=True) for a in aliases if phoenix_words(a))
+    alias_names = [title_case(phoenix_words(a), org=True) for a in aliases if phoenix_words(a)]
+    paren = re.match(r"^(.+?)\s*\(([^()]+)\)$", pretty)
+    if paren:  # "Basque Fatherland and Freedom (ETA)": the name, and its acronym as an alias
+        pretty = paren.group(1)
+        inner = paren.group(2).replace(" ", "")
+        if ACRONYM.match(inner.upper()) and len(inner) <= 6:
+            alias_names.append(paren.group(2).upper())
     return {"org_id": slug(pretty), "name": pretty,
             "aliases": "|".join(a for a in dict.fromkeys(alias_names) if a != pretty),
             "country": country, "sector": sector, "code": undated[0][0], "kind": "",
@@ -247,8 +254,81 @@ def looks_like_org(words: str) -> bool:
                                                          " " not in words and len(words) <= 8)
 
 
-def build_organisations(kb: Path, iso3: set[str]) -> list[dict]:
+# In the international and non-state files every undated entry is an organisation unless it
+# reads as a person's name: a known given name first, initials, or a "bin"/"ibn" patronymic.
+INITIALS = re.compile(r"^(?:[A-Z]\.?\s+)+[A-Z]|^(?:[A-Z]\.)+")
+MONTHS = {"JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER",
+          "OCTOBER", "NOVEMBER", "DECEMBER"}
+
+
+def nameless(words: str) -> bool:
+    """No word to match on (numbers, dates) or a comment run into the name ("$991,000,000")."""
+    toks = re.findall(r"[A-Za-z]{2,}", words)
+    return "$" in words or not [t for t in toks if t.upper() not in MONTHS]
+PATRONYMIC = re.compile(r"\b(BIN|IBN|BINT|OULD)\b")
+
+
+def given_names(kb: Path) -> set[str]:
+    """First words of the Phoenix CountryInfo person names borne by at least three people."""
+    counts: dict[str, int] = defaultdict(int)
+    for _n, name, _a, _c, comment in read_blocks(kb / "phoenix-dictionaries" /
+                                                 "Phoenix.Countries.actors.txt"):
+        toks = phoenix_words(name).upper().split()
+        if "CountryInfo" in comment and len(toks) >= 2:
+            counts[toks[0]] += 1
+    return {w for w, n in counts.items() if n >= 3}
+
+
+def looks_like_person(words: str, given: set[str]) -> bool:
+    toks = words.upper().split()
+    if not 2 <= len(toks) <= 4 or ORG_WORDS.search(words.upper()):
+        return False
+    return toks[0] in given or bool(INITIALS.match(words)) or bool(PATRONYMIC.search(words.upper()))
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English words of the pinned spaCy model's lemmatizer index (WordNet nouns, verbs,
+    adjectives, adverbs)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from dyadwatch.nlp.parse import get_nlp
+
+    index = get_nlp().get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    return frozenset(w for words in index.values() for w in words)
+
+
+def distinctive(words: str, country_words: dict[str, str]) -> bool:
+    """The name has a word that is neither English nor a country's ("Boko Haram", "Action
+    Directe"), so text that merely uses the words ("Black Friday", "we will win", "Falcon")
+    does not read as the group."""
+    vocab = english_words()
+    for tok in re.findall(r"[a-z][a-z'-]+", words.lower()):
+        tok = tok.strip("'-")
+        stems = {tok, tok[:-1] if tok.endswith("s") else tok, tok[:-2] if tok.endswith("es") else tok}
+        if len(tok) > 2 and not stems & vocab and tok not in country_words:
+            return True
+    return False
+
+
+def usable_alias(alias: str, relaxed: bool, country_words: dict[str, str]) -> bool:
+    """An alias that is a country's name reads as the country; a group admitted by the relaxed
+    test keeps only aliases of several words that pass it too."""
+    if not alias or alias.lower() in country_words:
+        return False
+    return not relaxed or (" " in alias and distinctive(alias, country_words))
+
+
+def foreign_country_word(words: str, country: str, demonyms: dict[str, str]) -> bool:
+    """The name holds another country's name or demonym ("Palestinian Resistance" coded FRA:
+    a cell named after a cause abroad) -- matched as text it would give the wrong country."""
+    low = f" {words.lower()} "
+    return any(f" {w} " in low and iso != country for w, iso in demonyms.items())
+
+
+def build_organisations(kb: Path, iso3: set[str], demonyms: dict[str, str] | None = None
+                        ) -> list[dict]:
     rows: dict[str, dict] = {}
+    given = given_names(kb)
     sources = [("Phoenix.International.actors.txt", "igo"), ("Phoenix.MilNonState.actors.txt", "group"),
                ("Phoenix.Countries.actors.txt", "national")]
     for fname, kind in sources:
@@ -256,8 +336,17 @@ def build_organisations(kb: Path, iso3: set[str]) -> list[dict]:
             words = phoenix_words(name)
             if not words or "CountryInfo" in comment or any(c[1] or c[2] for c in codes):
                 continue  # persons carry dates or come from CountryInfo
-            if re.search(r"\[[A-Z]{3}\]\s*$", name) or not looks_like_org(words):
+            if re.search(r"\[[A-Z]{3}\]\s*$", name) or nameless(words):
                 continue
+            if not looks_like_org(words) and (kind == "national" or looks_like_person(words, given)):
+                continue  # the national file mixes institutions with people and phrases
+            relaxed = not looks_like_org(words)
+            if relaxed and demonyms is not None and (
+                    not distinctive(words, demonyms)
+                    or (codes and foreign_country_word(words, codes[0][0][:3], demonyms))):
+                continue
+            if demonyms is not None:  # an alias that is a country's name reads as the country
+                aliases = [a for a in aliases if usable_alias(phoenix_words(a), relaxed, demonyms)]
             row = org_row(words, aliases, codes, f"phoenix:{fname}", iso3)
             if row is None or len(row["org_id"]) < 2:
                 continue
@@ -444,6 +533,17 @@ def country_lookups(out: Path) -> tuple[set[str], dict[str, str], dict[str, str]
     return iso3, names, a2
 
 
+def country_words(out: Path) -> dict[str, str]:
+    """Lower-cased country names, aliases and demonyms -> ISO3."""
+    words = {}
+    with open(out / "countries.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            for n in [r["name"], *r["aliases"].split("|"), *r["demonyms"].split("|")]:
+                if len(n) > 3:
+                    words[n.lower()] = r["iso3"]
+    return words
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
@@ -456,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     iso3, names, a2 = country_lookups(args.out)
     agents = build_agents(kb / "phoenix-dictionaries" / "Phoenix.agents.txt")
     write_csv(args.out / "agents.csv", ["term", "sector", "secondary", "plural", "source"], agents)
-    orgs = build_organisations(kb, iso3)
+    orgs = build_organisations(kb, iso3, country_words(args.out))
     write_csv(args.out / "organisations.csv",
               ["org_id", "name", "aliases", "country", "sector", "code", "kind", "source"], orgs)
     roles = dedupe_ids(phoenix_persons(kb, iso3, set(names)) + everypolitician(kb, names) +

@@ -9,6 +9,11 @@
    ISO3 except: IGO (any intergovernmental organisation: we output its short code, e.g. UNO),
    NGO, IMG, and three old CAMEO spellings mapped here: JAP->JPN, ITL->ITA, VTN->VNM.
    Sector accuracy where the record gives a sector (its first three letters; '***' skipped).
+3. Hand-coded actor phrases on real pages (bench/data/actor_phrases.jsonl, 770 phrases from 63
+   pages of ../shared/data/extraction/scrapinghub-dev, coded blind to dyadwatch; see its .md):
+   each page's body is resolved as an article at its date and the mention covering the phrase is
+   taken (the phrase alone when none covers it). Scored per split (dev/test by page): country
+   (a null gold needs no country), sector (a null gold needs no sector), and both.
 2. ConfliBERT CAMEO NER spans (../shared/data/events/conflibert-cameo-train/train.txt): the
    spans carry no country, so a span is judged only when it contains a country name that
    pycountry knows (an independent list); we report how many spans that is, accuracy on them,
@@ -104,6 +109,59 @@ def eval_plover(resolver, path: Path, n_errors: int) -> dict:
             "errors": {k: {"count": len(v), "examples": v[:n_errors]} for k, v in errors.items()}}
 
 
+def eval_phrases(resolver, path: Path, pages_path: Path, n_errors: int) -> dict:
+    from collections import defaultdict
+
+    records = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    pages = json.loads(pages_path.read_text(encoding="utf-8"))
+    by_page = defaultdict(list)
+    for r in records:
+        by_page[r["page_id"]].append(r)
+    stats = {sp: Counter() for sp in ("dev", "test")}
+    errors = {sp: [] for sp in ("dev", "test")}
+    for pid, recs in by_page.items():
+        body = pages[pid]["articleBody"]
+        day = dt.date.fromisoformat(recs[0]["date"])
+        parsed = parse_article(Article(doc_id=pid, source="phrases", text=body))
+        mentions = resolver.resolve_article(parsed, day)
+        for r in recs:
+            sent_at = body.find(r["sentence"])
+            at = sent_at + r["sentence"].find(r["phrase"]) if sent_at >= 0 else -1
+            end = at + len(r["phrase"])
+            best, overlap = None, 0
+            for m in mentions:
+                if m.field != "body" or at < 0:
+                    continue
+                o = min(end, m.end) - max(at, m.start)
+                if o > overlap:
+                    best, overlap = m, o
+            if best is None:
+                best = resolver.resolve_phrase(r["phrase"], day)
+            gold_c, gold_s = r.get("country") or "", r.get("sector") or ""
+            pred_c, pred_s = best.country or "", best.sector or ""
+            c_ok = gold_ok(resolver.kb, gold_c, pred_c, best.kind) if gold_c else not pred_c
+            s_ok = pred_s == gold_s or (gold_s == "IGO" and resolver.kb.is_igo(pred_c)) or (
+                gold_s == "NGO" and pred_c == "NGO")
+            st = stats[r["split"]]
+            st["n"] += 1
+            st["country_ok"] += c_ok
+            st["sector_ok"] += s_ok
+            st["both_ok"] += c_ok and s_ok
+            st["wrong_country_given"] += bool(pred_c) and not c_ok
+            if not (c_ok and s_ok):
+                errors[r["split"]].append(f"{r['phrase']!r} gold {gold_c or '-'}/{gold_s or '-'} "
+                                          f"got {pred_c or '-'}/{pred_s or '-'} ({best.kind})")
+    out = {}
+    for sp, st in stats.items():
+        n = max(1, st["n"])
+        out[sp] = {"phrases": st["n"], "country_accuracy": round(st["country_ok"] / n, 3),
+                   "sector_accuracy": round(st["sector_ok"] / n, 3),
+                   "both": round(st["both_ok"] / n, 3),
+                   "wrong_country_given": round(st["wrong_country_given"] / n, 3),
+                   "errors": errors[sp][:n_errors] if sp == "dev" else []}
+    return out
+
+
 def read_bio(path: Path):
     toks, tags = [], []
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
@@ -181,6 +239,10 @@ def main(argv=None) -> int:
     resolver = default_resolver()
     out = {"plover_gsr": eval_plover(resolver, data / "plover-gsr" / "PLOVER_GSR_CAMEO.txt",
                                      args.errors),
+           "actor_phrases": eval_phrases(
+               resolver, ROOT / "bench" / "data" / "actor_phrases.jsonl",
+               args.shared / "data" / "extraction" / "scrapinghub-dev" / "ground-truth.json",
+               args.errors),
            "conflibert_spans": eval_conflibert(
                resolver, data / "conflibert-cameo-train" / "train.txt", args.errors),
            "seconds": round(time.time() - t, 1)}

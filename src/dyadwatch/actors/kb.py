@@ -18,6 +18,7 @@ Phoenix code (``IGOUNO``, ``IGOWSTNAT``) and its short code as ``country`` (``UN
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -319,6 +320,7 @@ class KB:
         self.titles: list[Title] = []
         self.persons: dict[str, Person] = {}
         self.case_sensitive: set[str] = set()
+        self.conventions: dict = {}  # codes.json "conventions": sector rules (README "Sectors")
         self.regions: list[str] = []
         self.files: list[str] = []
         self._by_office: dict[tuple[str, str], list[RoleRecord]] = defaultdict(list)
@@ -502,6 +504,7 @@ def load_kb(*paths: Path | str) -> KB:
         kb.files.append(str(f))
     _link_capitals(kb)
     _igo_orgs(kb)
+    _primary_sectors(kb)
     log.info("KB loaded: %d countries, %d places, %d organisations, %d agents, %d persons",
              len(kb.countries), len(kb.places), len(kb.orgs), len(kb.agents), len(kb.persons))
     return kb
@@ -518,6 +521,10 @@ def _load_codes(kb: KB, path: Path) -> None:
     kb.sectors.update(data["sectors"])
     kb.igos.update(data["igos"])
     kb.role_names.update(data["roles"])
+    conventions = data.get("conventions", {})
+    if not isinstance(conventions, dict):
+        raise KBError("must be an object", file=str(path), field="conventions")
+    kb.conventions.update(conventions)
     for prefix, day in data.get("checked", {}).items():
         if not prefix.startswith("_"):
             kb.checked[prefix] = dt.date.fromisoformat(day)
@@ -629,6 +636,38 @@ def _igo_orgs(kb: KB) -> None:
         aliases = tuple(dict.fromkeys([code, *info.get("aliases", [])]))
         kb.orgs[oid] = Organisation(oid, info["name"], code, "GOV", info.get("code", "IGO"), "igo",
                                     aliases, "codes.json")
+
+
+def _primary_sectors(kb: KB) -> None:
+    """Phoenix puts a religion (MUS, CHR ...) or an old code (PPL, INS) where CAMEO has the
+    role. The role becomes the sector and the religion the secondary code: clergy and religious
+    institutions are REL ("archbishop", "islamic cleric"); a believer with a role word takes that
+    word's sector ("muslim doctor" -> HLH, "moslem militant" -> UAF); a believer alone is a
+    civilian ("christians"). Old codes map by ``sector_alias`` (PPL -> CVL, INS -> REB)."""
+    conv = kb.conventions
+    religions = set(conv.get("religions", ()))
+    clergy = set(conv.get("clergy_words", ()))
+    alias = conv.get("sector_alias", {})
+    believer = conv.get("believer_sector", "CVL")
+
+    def head_sector(term: str) -> str:
+        head = term.split()[-1]
+        other = kb.agents.get(head)
+        if other is None or other.term == term or other.sector in religions:
+            return ""
+        return alias.get(other.sector, other.sector)
+
+    for term, a in list(kb.agents.items()):
+        if a.sector in religions:
+            head = term.split()[-1]
+            sector = "REL" if term in clergy or head in clergy else head_sector(term) or believer
+            kb.agents[term] = Agent(a.term, sector, a.secondary or a.sector, a.plural, a.source)
+        elif a.sector in alias:
+            kb.agents[term] = Agent(a.term, alias[a.sector], a.secondary, a.plural, a.source)
+    for oid, o in list(kb.orgs.items()):
+        if o.sector in religions or o.sector in alias:
+            sector = "REL" if o.sector in religions else alias[o.sector]
+            kb.orgs[oid] = dataclasses.replace(o, sector=sector)
 
 
 def _link_capitals(kb: KB) -> None:

@@ -53,6 +53,8 @@ LOCATIVE = {"in", "at", "near", "outside", "inside", "around", "across", "throug
 # "the president" resolves to a main country's holder only when that country clearly leads the
 # document: at least this share of country-bearing mentions and this ratio over the runner-up.
 MAIN_SHARE, MAIN_RATIO = 0.4, 1.5
+# role words without a country take the main country only when it is named this often
+DOMESTIC_MIN = 3
 PRINCIPAL = {"head_of_state", "head_of_government", "head_of_state_and_government",
              "foreign_minister", "defence_minister", "interior_minister", "finance_minister",
              "igo_head", "security_official"}
@@ -222,7 +224,7 @@ class Resolver:
         els = _choose_readings(elements, phrase_mode)
         start, end = els[0].start, els[-1].end
         span_text = text[start:end]
-        country = self._phrase_country(els)
+        country = self._phrase_country(els, text)
         titles = [e for e in els if e.entry.kind == "title"]
         agents = [e for e in els if e.entry.kind == "agent"]
         people = [e for e in els if e.entry.kind in ("person", "surname")]
@@ -237,8 +239,15 @@ class Resolver:
                 m.end = end + name[0]
                 m.text = text[start:m.end]
                 return self._unknown_person(draft, name[1], titles[-1], country)
+        return self._former(self._read(draft, text, els, country, titles, agents, person, date,
+                                       phrase_mode, pos), text, start, date)
+
+    def _read(self, draft: Draft, text: str, els: list[Element], country: str,
+              titles: list[Element], agents: list[Element], person: Element | None,
+              date: dt.date, phrase_mode: bool, pos) -> Draft | None:
         if person is not None:
-            return self._person(draft, person, titles, country, date, phrase_mode)
+            return self._person(draft, person, titles, country, date, phrase_mode, text, els,
+                                agents, pos)
         if els[-1].entry.kind == "country" and not titles and not agents:
             return self._country(draft, els[-1].entry.ref, els)
         if titles and (not agents or titles[-1].start >= agents[-1].start):
@@ -251,11 +260,51 @@ class Resolver:
         place = next((e for e in els if e.entry.kind == "place"), None)
         if place is not None and len(els) == 1:
             return self._place(draft, place, text)
+        if country and len(els) == 1 and els[0].entry.kind == "demonym":
+            return self._people(draft, text, els[0], country)
         if country:
             return self._country(draft, country, els)
         return None
 
-    def _phrase_country(self, els: list[Element]) -> str:
+    def _former(self, draft: Draft | None, text: str, start: int, date: dt.date
+                ) -> Draft | None:
+        """"Former President X", "ex-minister Y", "ousted leader Z": a former official is ELI
+        (CAMEO). A person the KB has in an office at the date keeps it: "former general, now
+        president" names an earlier office, and a page's slip ("former President" for the
+        serving one) does not outweigh the record."""
+        if draft is None:
+            return None
+        m = draft.mention
+        conv = self.kb.conventions
+        if m.sector not in conv.get("former_sectors", ()) or m.kind not in ("person", "agent"):
+            return draft
+        if m.kb_id and self.kb.person(m.kb_id) is not None and self.kb.roles_of(m.kb_id, date):
+            return draft
+        words = set(re.split(r"[\s\-‐–]+", fold(text[max(0, start - 24):start]))[-3:])
+        words |= set(re.split(r"[\s\-‐–]+", fold(m.text)))
+        if words & set(conv.get("former_words", ())):
+            m.sector = ELITE
+            m.code = self.kb.code_for(m.country, ELITE) if m.country else ""
+        return draft
+
+    def _people(self, draft: Draft, text: str, el: Element, country: str) -> Draft:
+        """A demonym standing alone: singular ("Colombian") reads as the country; plural
+        ("Nigerians") is the country's people (CVL); "ethnic Albanians" are an ethnic group
+        whose country is where they live, which the demonym does not say."""
+        before = fold(text[max(0, el.start - 8):el.start]).split()
+        written = text[el.start:el.end]
+        if before and before[-1] == "ethnic":
+            self._finish(draft, kind="group", sector="CVL", confidence=0.3,
+                         candidates=[f"country:{country}"])
+            draft.mention.country = ""
+            return draft
+        if written.endswith("s") and fold(written) != fold(self.kb.country_name(country)):
+            return self._finish(draft, kind="group", country=country, sector="CVL",
+                                name=self.kb.country_name(country), kb_id=f"country:{country}",
+                                confidence=0.7)
+        return self._country(draft, country, [el])
+
+    def _phrase_country(self, els: list[Element], text: str = "") -> str:
         """The actor's country: a country noun heading the phrase ("NATO-member Norway"), else
         the first country-bearing modifier ("Colombian", "Colombia's", "the Kremlin's")."""
         bearing = [(e, self._country_of(e.entry)) for e in els]
@@ -263,7 +312,8 @@ class Resolver:
         if not bearing:
             return ""
         last_e, last_c = bearing[-1]
-        if last_e is els[-1] and last_e.entry.kind == "country":
+        if last_e is els[-1] and last_e.entry.kind == "country" and not (
+                len(bearing) > 1 and _complement(text, els, last_e)):
             return last_c
         return bearing[0][1]
 
@@ -316,6 +366,8 @@ class Resolver:
         sector = agent.sector if agent else ""
         if org is not None and not country:
             country = self.kb.orgs[org.entry.ref].country
+        if org is not None and sector in self.kb.conventions.get("member_of_group_sectors", ()):
+            sector = self.kb.orgs[org.entry.ref].sector or sector  # "Taliban fighters" -> REB
         if country and self.kb.is_igo(country) and sector == "GOV":
             sector = "GOV"
         return self._finish(draft, kind="agent", country=country, sector=sector,
@@ -347,8 +399,24 @@ class Resolver:
                             else "", name=name.strip(), confidence=0.5 if country else 0.3)
 
     def _person(self, draft: Draft, el: Element, titles: list[Element], country: str,
-                date: dt.date, phrase_mode: bool = False) -> Draft:
+                date: dt.date, phrase_mode: bool = False, text: str = "",
+                els: list[Element] = (), agents: list[Element] = (), pos=None) -> Draft:
         ids = [e.ref for e in el.match.entries if e.kind == el.entry.kind]
+        if el.entry.kind == "surname" and text:
+            kept = [p for p in ids if not self._name_conflict(text, el, els, p, pos)]
+            if not kept:
+                # the written name is not any bearer's: "Ted Cruz" is not Manuel Marrero Cruz,
+                # "Bobi Wine" not a Bobi, "Kano State" not a person; its role word still counts
+                sector = (self._titles[titles[-1].entry.ref][0].sector if titles else
+                          self.kb.agents[agents[-1].entry.ref].sector if agents and
+                          agents[-1].entry.ref in self.kb.agents else "")
+                if agents and not titles:  # "Kano State government": the government
+                    return self._agent(draft, agents[-1], country, None)
+                if not titles and not agents:  # "First Phone": the recogniser decides (stray)
+                    draft.surname = fold(text[el.start:el.end])
+                return self._finish(draft, kind="person", country=country, sector=sector,
+                                    candidates=list(dict.fromkeys(ids)), confidence=0.3)
+            ids = kept
         roles, tcountry = self._title_constraint(titles)
         bare = el.entry.kind == "surname" and not titles and not phrase_mode
         pick, cands = self._pick_person(ids, date, roles, country or tcountry, strict=bare,
@@ -365,6 +433,37 @@ class Resolver:
         sector = self._titles[titles[-1].entry.ref][0].sector if titles and country else ""
         return self._finish(draft, kind="person", country=country, sector=sector,
                             candidates=cands, confidence=0.3)
+
+    def _name_conflict(self, text: str, el: Element, els: list[Element], pid: str,
+                       pos=None) -> bool:
+        """The words written around a surname say it is not this person: a capitalised word
+        right after it that is not a known follower ("Bobi Wine", "Kano State", "York Times"),
+        or a given name right before it that none of the person's names has ("Ted Cruz")."""
+        conv = self.kb.conventions
+        after = re.match(r"^ ([A-Z][\w'’.-]*)", text[el.end:el.end + 40])
+        if after and fold(after.group(1)).strip(".") not in conv.get("name_followers", ()) and \
+                not any(e.start == el.end + 1 for e in els) and not _title_cased(text, el.start) \
+                and (pos is None or pos.get(el.end + 1) == "PROPN"):
+            return True
+        window = text[max(0, el.start - 40):el.start]
+        before = re.search(r"([A-Z][\w'’-]*\.?) $", window)
+        if not before or any(e.start <= el.start - len(before.group(0)) < e.end for e in els):
+            return False
+        at = el.start - len(before.group(0))
+        if pos is not None:
+            if pos.get(at) != "PROPN":
+                return False  # "Later Quispe spoke": a capitalised word, not a given name
+        elif window[:before.start()].rstrip()[-1:] in (".", "!", "?"):
+            return False  # first word of a sentence: undecidable without a parse
+        given = fold(before.group(1)).rstrip(".")
+        if given in NOT_GIVEN or not given or (before.group(1).endswith(".") and len(given) > 1):
+            return False  # a title, a particle, or the last word of the previous sentence
+        person = self.kb.person(pid)
+        if person is None:
+            return False
+        names = {t for n in (person.name, *person.aliases) for t in re.split(r"[\s.-]+", fold(n))
+                 if t}
+        return not any(_given_fits(given, t) for t in names)
 
     def _title_constraint(self, titles: list[Element]) -> tuple[set[str], str]:
         if not titles:
@@ -452,6 +551,22 @@ class Resolver:
                 self._surname_ref(d, i, full, date)
             elif d.title_roles and d.mention.kind == "agent":
                 self._title_ref(d, i, drafts, main, date)
+        if main and not self.kb.is_igo(main) and sum(
+                d.mention.country == main and not d.locative for d in drafts) >= DOMESTIC_MIN:
+            self._domestic(drafts, main)
+
+    def _domestic(self, drafts: list[Draft], main: str) -> None:
+        """Role words with no country of their own ("the protesters", "prosecutors", "the
+        Legislature") in an article that one country clearly leads are that country's: a
+        reporter names the country once and then writes "police". Only the sectors of domestic
+        life (``domestic_sectors``); armed forces and foreign-facing roles are not assumed."""
+        domestic = set(self.kb.conventions.get("domestic_sectors", ()))
+        for d in drafts:
+            m = d.mention
+            if m.kind == "agent" and not m.country and m.sector in domestic and not d.locative:
+                m.country = main
+                m.code = self.kb.code_for(main, m.sector)
+                m.confidence = min(m.confidence, 0.5)
 
     def _surname_ref(self, d: Draft, i: int, full, date: dt.date) -> None:
         ante = [(j, f) for j, f in full if d.surname in
@@ -503,6 +618,56 @@ class Resolver:
 
 
 # ---------------------------------------------------------------- grouping
+# capitalised words before a surname that are not given names
+NOT_GIVEN = {"the", "a", "an", "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "gov", "lt", "col",
+             "sgt", "capt", "maj", "adm", "prof", "sir", "dame", "lord", "lady", "st", "and", "but",
+             "in", "on", "at", "as", "if", "when", "while", "after", "before", "by", "for", "of",
+             "to", "with", "from", "says", "said", "told", "asked", "under", "since", "then",
+             "president", "minister", "leader", "king", "queen", "prince", "princess", "sheikh",
+             "emir", "general", "senator", "judge", "justice", "ambassador", "mayor", "governor",
+             "chancellor", "premier", "secretary", "chairman", "chief", "commander", "speaker",
+             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+             # name particles: "Omar El Bashir" is Omar al-Bashir
+             "al", "el", "ul", "ad", "ar", "as", "an", "bin", "ibn", "abu", "de", "da", "di", "do",
+             "dos", "du", "van", "von", "der", "den", "le", "la", "del", "mac", "mc", "o"}
+
+
+def _title_cased(text: str, at: int) -> bool:
+    """A headline written in title case ("Petro and Trump Hold First Phone Call"): capitals say
+    nothing about names there."""
+    words = [w for w in re.findall(r"[A-Za-z]{4,}", text[max(0, at - 60):at + 60])]
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _given_fits(given: str, token: str) -> bool:
+    """A written given name fits a KB name token: equal, an initial or short form of it ("J",
+    "Vlad"), the same first three letters, or a spelling variant (edit distance <= 2 for names
+    of five letters or more: "Sergei"/"Sergey", "Mohammed"/"Muhammad")."""
+    if given == token or (len(given) <= 2 and token.startswith(given)):
+        return True
+    if len(given) >= 3 and len(token) >= 3 and given[:3] == token[:3]:
+        return True
+    return min(len(given), len(token)) >= 5 and _edits(given, token) <= 2
+
+
+def _edits(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _complement(text: str, els: list[Element], last: Element) -> bool:
+    """A country after "to"/"in"/"at"/"from" completes the head ("the US ambassador to
+    China", "Russia's envoy in Syria"): the actor is the first country's."""
+    i = els.index(last)
+    gap = text[els[i - 1].start:last.start] if i > 0 else ""  # "ambassador to" is one agent
+    return bool(re.search(r"\b(to|in|at|from|for|on)\s+(the\s+)?$", gap))
+
+
 def _pos_lookup(doc: "Doc | None"):
     """char offset -> coarse POS of the token starting there (None without a tagger)."""
     if doc is None or not doc.has_annotation("POS"):
