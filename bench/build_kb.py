@@ -7,6 +7,7 @@ Writes (deterministically, sorted, so a rerun reproduces the committed files byt
   organisations.csv     international organisations (Phoenix.International.actors.txt), non-state
                         armed groups (Phoenix.MilNonState.actors.txt) and national institutions
                         (the undated entries of Phoenix.Countries.actors.txt)
+  places_subdivisions.csv  states and provinces of nine federal countries (pycountry, ISO 3166-2)
   roles_historical.csv  dated office holders: Phoenix.Countries.actors.txt persons (date-ranged
                         codes), everypolitician foreign ministers (2022 snapshot) and UN-system
                         posts, world-leaders-current heads of state/government (2026 snapshot)
@@ -533,6 +534,57 @@ def country_lookups(out: Path) -> tuple[set[str], dict[str, str], dict[str, str]
     return iso3, names, a2
 
 
+# First-level subdivisions named in the news by their English names (pycountry's ISO 3166-2
+# list): states and provinces of these countries, in the subdivision types listed.
+SUBDIVISIONS = {"US": ("State", "District"), "CA": ("Province", "Territory"),
+                "AU": ("State", "Territory"), "IN": ("State", "Union territory"),
+                "NG": ("State", "Capital territory"), "PK": ("Province",),
+                "MX": ("State",), "BR": ("State",), "ZA": ("Province",)}
+
+
+COMMON_WORD_REGIONS = {"plateau", "delta", "rivers", "tabasco", "federal capital territory",
+                       "northern territory", "north west", "free state", "central"}
+
+
+def build_subdivisions(out: Path) -> list[dict]:
+    """Regions from ISO 3166-2 (pycountry). A name is left out when it reads as something else:
+    a country or demonym ("Georgia", "México"), a place the hand-written places.csv already has
+    ("Washington", "Delhi"), the same name in two countries ("Punjab"), or a common English
+    word (``COMMON_WORD_REGIONS``: WordNet lists Texas and Plateau alike, so that list is
+    written by hand). Nigerian states also answer to "<name> State"; a Mexican
+    state to its short name ("Veracruz" for Veracruz de Ignacio de la Llave). No coordinates: a
+    region has no one point, and the schema lets a region leave them empty."""
+    import pycountry
+
+    taken = set(country_words(out))
+    with open(out / "places.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            taken.update(n.lower() for n in [r["name"], *r["aliases"].split("|")] if n)
+    a2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    rows, seen = [], defaultdict(set)
+    for cc, types in SUBDIVISIONS.items():
+        for sub in pycountry.subdivisions.get(country_code=cc):
+            if sub.parent_code is not None or sub.type not in types:
+                continue
+            name = re.sub(r"\s*\[.*?\]|\s*\(.*?\)", "", sub.name).strip()
+            aliases = []
+            if cc == "MX" and " de " in name:
+                aliases.append(name.split(" de ")[0])
+            if cc == "NG":
+                aliases.append(f"{name} State")
+            key = name.lower()
+            if key in taken or key in COMMON_WORD_REGIONS:
+                continue
+            seen[unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()].add(cc)
+            rows.append({"name": name, "country": a2[cc], "kind": "region", "lat": "", "lon": "",
+                         "aliases": "|".join(a for a in aliases if a.lower() not in taken),
+                         "sector": ""})
+    twice = {k for k, v in seen.items() if len(v) > 1}
+    rows = [r for r in rows if unicodedata.normalize("NFKD", r["name"].lower()).encode(
+        "ascii", "ignore").decode() not in twice]
+    return sorted(rows, key=lambda r: (r["country"], r["name"]))
+
+
 def country_words(out: Path) -> dict[str, str]:
     """Lower-cased country names, aliases and demonyms -> ISO3."""
     words = {}
@@ -559,12 +611,15 @@ def main(argv: list[str] | None = None) -> int:
     orgs = build_organisations(kb, iso3, country_words(args.out))
     write_csv(args.out / "organisations.csv",
               ["org_id", "name", "aliases", "country", "sector", "code", "kind", "source"], orgs)
+    regions = build_subdivisions(args.out)
+    write_csv(args.out / "places_subdivisions.csv",
+              ["name", "country", "kind", "lat", "lon", "aliases", "sector"], regions)
     roles = dedupe_ids(phoenix_persons(kb, iso3, set(names)) + everypolitician(kb, names) +
                        world_leaders(kb, a2))
     write_csv(args.out / "roles_historical.csv",
               ["person_id", "name", "aliases", "country", "role", "title", "sector", "start",
                "end", "source"], roles)
-    print(f"agents {len(agents)}, organisations {len(orgs)}, role rows {len(roles)} "
+    print(f"agents {len(agents)}, organisations {len(orgs)}, regions {len(regions)}, role rows {len(roles)} "
           f"({len({r['person_id'] for r in roles})} persons)")
     return 0
 

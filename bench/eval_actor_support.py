@@ -42,7 +42,7 @@ def measure(resolver, arts):
     from dyadwatch.nlp.dates import document_reference_date
     from dyadwatch.nlp.parse import parse_article
 
-    total = unsupported = 0
+    total = unsupported = national = 0
     kinds: Counter = Counter()
     examples = []
     for name, art in arts:
@@ -52,15 +52,17 @@ def measure(resolver, arts):
         ms = resolver.resolve_article(parsed, document_reference_date(parsed))
         resolved = [m for m in ms if m.country]
         for m in resolved:
-            if m.kind in ("country", "capital", "demonym", "place"):
+            if m.kind in ("country", "capital", "demonym", "place", "region"):
                 continue  # a country named is the article's own evidence
             total += 1
             others = {o.country for o in resolved if o is not m and o.text.lower() != m.text.lower()}
             if m.country not in others:
                 unsupported += 1
+                # an IGO, NGO or company code is no country the article could fail to name
+                national += resolver.kb.country(m.country) is not None
                 kinds[m.kind] += 1
                 examples.append(f"{name[:14]} {m.kind:<7} {m.text!r} -> {m.country} {m.name}")
-    return total, unsupported, kinds, examples
+    return total, unsupported, kinds, examples, national
 
 
 def main(argv=None) -> int:
@@ -79,9 +81,10 @@ def main(argv=None) -> int:
         r.context_check = check
         rows[label] = measure(r, arts)
     print(f"{len(arts)} real pages")
-    for label, (total, uns, kinds, ex) in rows.items():
+    for label, (total, uns, kinds, ex, nat) in rows.items():
         print(f"{label:<26} resolved mentions {total:>5}  unsupported {uns:>4} "
-              f"({uns / max(1, total):.3f})  by kind {dict(kinds)}")
+              f"({uns / max(1, total):.3f})  of which a country {nat:>4} "
+              f"({nat / max(1, total):.3f})  by kind {dict(kinds)}")
     before, after = (set(v[3]) for v in rows.values())
     print("unsupported before, gone after:")
     for e in sorted(before - after)[:args.show]:

@@ -68,9 +68,9 @@ class Place:
     id: str
     name: str
     country: str
-    kind: str  # capital | seat | city
-    lat: float
-    lon: float
+    kind: str  # capital | seat | city | region
+    lat: float | None  # None for a region (state, province) of no one point
+    lon: float | None
     aliases: tuple[str, ...] = ()
     sector: str = ""  # the institution the place stands for ("Washington said" -> GOV)
 
@@ -553,8 +553,13 @@ def _load_places(kb: KB, path: Path) -> None:
         _check_code(kb, r["country"], path, line, "country")
         _check_sector(kb, r["sector"], path, line)
         pid = f"{fold(r['name']).replace(' ', '-')}-{r['country'].lower()}"
-        kb.places[pid] = Place(pid, r["name"], r["country"], r["kind"], float(r["lat"]),
-                               float(r["lon"]), split_pipe(r["aliases"]), r["sector"])
+        if bool(r["lat"]) != bool(r["lon"]) or (not r["lat"] and r["kind"] != "region"):
+            raise KBError("lat and lon are both needed (only a region may leave both empty)",
+                          file=str(path), line=line, field="lat")
+        kb.places[pid] = Place(pid, r["name"], r["country"], r["kind"],
+                               float(r["lat"]) if r["lat"] else None,
+                               float(r["lon"]) if r["lon"] else None,
+                               split_pipe(r["aliases"]), r["sector"])
 
 
 def _load_titles(kb: KB, path: Path) -> None:

@@ -22,7 +22,12 @@ log = logging.getLogger(__name__)
 # alias; a title over the same word as an agent; a surname only when nothing else fits).
 PRIORITY = {"person": 0, "org": 1, "country": 2, "place": 3, "demonym": 4, "title": 5,
             "agent": 6, "surname": 7}
-CASE_ANY, CASE_INITIAL, CASE_UPPER, CASE_NOT_LOWER = 0, 1, 2, 3
+CASE_ANY, CASE_INITIAL, CASE_UPPER, CASE_NOT_LOWER, CASE_TITLE = 0, 1, 2, 3, 4
+# words an organisation's name may write in lower case ("Doctors without Borders")
+NAME_SMALL = {"of", "the", "and", "for", "on", "in", "to", "at", "a", "an", "de", "del", "la",
+              "le", "les", "el", "los", "las", "du", "des", "da", "do", "dos", "y", "et", "und",
+              "der", "die", "van", "von", "al", "with", "without", "against", "per", "sans",
+              "pour", "contre", "para", "por"}
 
 
 @dataclass(slots=True, frozen=True)
@@ -53,6 +58,12 @@ def _case_rule(written: str, kind: str, kb: KB) -> int:
         return CASE_UPPER if len(letters) <= 3 else CASE_NOT_LOWER
     if kind == "surname" or fold(written) in kb.case_sensitive:
         return CASE_INITIAL
+    if kind == "org" and " " not in written.strip():
+        return CASE_INITIAL  # "Hamas", "Guardian": a name, not the word "guardian"
+    if kind == "org":
+        # a name of several words matches only as a name: "The Guardian", not "the guardian of";
+        # "The Independent", not "the independent commission"
+        return CASE_TITLE
     if kind == "person" and " " not in written.strip():
         return CASE_INITIAL
     return CASE_ANY
@@ -60,6 +71,12 @@ def _case_rule(written: str, kind: str, kb: KB) -> int:
 
 def case_ok(rule: int, original: str) -> bool:
     if rule == CASE_ANY:
+        return True
+    if rule == CASE_TITLE:
+        for w in original.split():
+            core = w.split("-")[-1]
+            if len(core) >= 4 and w.lower() not in NAME_SMALL and core[:1].islower():
+                return False
         return True
     if rule == CASE_UPPER:
         return original == original.upper()

@@ -110,10 +110,11 @@ class Resolver:
             drafts.extend(self._segment(seg, date))
         self._corefer(drafts, date)
         if self.context_check:
-            self._unsupported(drafts, parsed)
+            self._unsupported(drafts, parsed, date)
         return [d.mention for d in drafts if not (d.stray and not d.mention.kb_id)]
 
-    def _unsupported(self, drafts: list[Draft], parsed: "ParsedArticle") -> None:
+    def _unsupported(self, drafts: list[Draft], parsed: "ParsedArticle",
+                     date: dt.date | None = None) -> None:
         """A person picked from a bare surname stays unresolved (the pick kept as a candidate)
         when nothing else in the article involves that person's country: no country, demonym,
         capital, organisation, titled or full-named person of it, and not the dateline. A bare
@@ -128,12 +129,30 @@ class Resolver:
                 support.add(loc.country)
         for d in drafts:
             m = d.mention
+            if m.kind == "person" and m.kb_id and date is not None:
+                self._supported_office(d, drafts, date)
             if not d.bare_pick or not m.kb_id or m.country in support:
                 continue
             m.candidates = [m.kb_id]
             m.kind, m.name, m.country, m.sector, m.code, m.kb_id, m.role = (
                 "person", "", "", "", "", "", "")
             m.confidence = 0.2
+
+    def _supported_office(self, d: Draft, drafts: list[Draft], day: dt.date) -> None:
+        """A person holding offices in several countries at the date (a monarch of several
+        realms) is taken in the one the rest of the article involves."""
+        m = d.mention
+        current = self.kb.roles_of(m.kb_id, day)
+        if len({r.country for r in current}) < 2:
+            return
+        support = {x.mention.country for x in drafts if x.mention.country and not x.bare_pick
+                   and x.mention.kind != "group" and x.mention.kb_id != m.kb_id}
+        rows = [r for r in current if r.country in support]
+        if rows and m.country not in {r.country for r in rows}:
+            rec = rows[0]
+            m.country, m.sector = rec.country, rec.sector
+            m.code = self.kb.code_for(rec.country, rec.sector)
+            m.role = rec.title or _role_label(self.kb, rec)
 
     def resolve_phrase(self, text: str, date: dt.date | None = None) -> Mention:
         """One phrase ("American warplanes", "Rubio", "Colombia's Ministry of Foreign Affairs")
@@ -145,6 +164,8 @@ class Resolver:
             return base
         elements = [Element(m, m.best, m.start, m.end) for m in matches]
         draft = self._interpret(text, elements, date, phrase_mode=True)
+        if draft is None:
+            return base
         self._corefer([draft], date)
         m = draft.mention
         m.text, m.start, m.end = text, 0, len(text)
@@ -249,21 +270,27 @@ class Resolver:
             return self._person(draft, person, titles, country, date, phrase_mode, text, els,
                                 agents, pos)
         if els[-1].entry.kind == "country" and not titles and not agents:
-            return self._country(draft, els[-1].entry.ref, els)
+            return self._country(draft, els[-1].entry.ref, els, text)
         if titles and (not agents or titles[-1].start >= agents[-1].start):
             return self._title_only(draft, titles[-1], country, date)
         org = next((e for e in reversed(els) if e.entry.kind == "org"), None)
         if agents:
             return self._agent(draft, agents[-1], country, org)
         if org is not None:
+            if len(els) == 1 and " " not in text[org.start:org.end].strip() and \
+                    _name_follows(text, org.end, pos):
+                return None  # "Independent National Electoral Commission" is not The Independent
             return self._org(draft, org, country)
         place = next((e for e in els if e.entry.kind == "place"), None)
         if place is not None and len(els) == 1:
+            if self.kb.places[place.entry.ref].kind == "region" and _name_follows(text, place.end,
+                                                                                  pos):
+                return None  # "Virginia Giuffre", "Texas Instruments": a name, not the state
             return self._place(draft, place, text)
         if country and len(els) == 1 and els[0].entry.kind == "demonym":
             return self._people(draft, text, els[0], country)
         if country:
-            return self._country(draft, country, els)
+            return self._country(draft, country, els, text)
         return None
 
     def _former(self, draft: Draft | None, text: str, start: int, date: dt.date
@@ -280,8 +307,8 @@ class Resolver:
             return draft
         if m.kb_id and self.kb.person(m.kb_id) is not None and self.kb.roles_of(m.kb_id, date):
             return draft
-        words = set(re.split(r"[\s\-‐–]+", fold(text[max(0, start - 24):start]))[-3:])
-        words |= set(re.split(r"[\s\-‐–]+", fold(m.text)))
+        before = [w for w in re.split(r"[\s\-‐–]+", fold(text[max(0, start - 24):start])) if w]
+        words = set(before[-1:]) | set(re.split(r"[\s\-‐–]+", fold(m.text)))
         if words & set(conv.get("former_words", ())):
             m.sector = ELITE
             m.code = self.kb.code_for(m.country, ELITE) if m.country else ""
@@ -302,7 +329,7 @@ class Resolver:
             return self._finish(draft, kind="group", country=country, sector="CVL",
                                 name=self.kb.country_name(country), kb_id=f"country:{country}",
                                 confidence=0.7)
-        return self._country(draft, country, [el])
+        return self._country(draft, country, [el], text)
 
     def _phrase_country(self, els: list[Element], text: str = "") -> str:
         """The actor's country: a country noun heading the phrase ("NATO-member Norway"), else
@@ -340,16 +367,24 @@ class Resolver:
         m.candidates = candidates or []
         return draft
 
-    def _country(self, draft: Draft, country: str, els: list[Element]) -> Draft:
-        return self._finish(draft, kind="country", country=country,
+    def _country(self, draft: Draft, country: str, els: list[Element], text: str = "") -> Draft:
+        """A country named as an actor stands for its government (POLECAT, ICEWS: "Iran
+        warned" is IRN GOV); after "in"/"at" it is a place and takes no sector."""
+        m = draft.mention
+        draft.locative = bool(text) and _is_locative(text, m.start, m.end)
+        sector = "" if draft.locative or not text else self.kb.conventions.get("country_sector", "")
+        return self._finish(draft, kind="country", country=country, sector=sector,
                             name=self.kb.country_name(country), kb_id=f"country:{country}",
                             confidence=0.9)
 
     def _place(self, draft: Draft, el: Element, text: str) -> Draft:
         place = self.kb.places[el.entry.ref]
         draft.locative = _is_locative(text, el.start, el.end)
-        sector = "" if draft.locative else place.sector
-        return self._finish(draft, kind="capital", country=place.country, sector=sector,
+        region = place.kind == "region"  # a state or province acting is its government
+        sector = "" if draft.locative else place.sector or (
+            self.kb.conventions.get("country_sector", "") if region else "")
+        return self._finish(draft, kind="region" if region else "capital", country=place.country,
+                            sector=sector,
                             name=place.name, kb_id=f"place:{place.id}",
                             confidence=0.6 if sector else 0.8)
 
@@ -425,12 +460,18 @@ class Resolver:
             pick = ids[0]  # a full name with one bearer is that person, in office or not
         if pick is not None:
             sector = self._titles[titles[-1].entry.ref][0].sector if titles else ""
-            draft.bare_pick = bare and not country
+            # a bare surname, or a full name whose one bearer holds no office at the date (a
+            # namesake: "John Williams" of a New York bank is not Barbados's), needs the
+            # article's support for that country (``_unsupported``)
+            draft.bare_pick = (bare or (el.entry.kind == "person" and not phrase_mode and not
+                                        titles and not self.kb.roles_of(pick, date))) and not country
             return self._from_person(draft, pick, date, country or tcountry, 0.9, roles, sector)
         if el.entry.kind == "surname":
             draft.surname = fold(draft.mention.text[el.start - draft.mention.start:])
             draft.person_ids = ids
         sector = self._titles[titles[-1].entry.ref][0].sector if titles and country else ""
+        if not titles and agents and agents[-1].entry.ref in self.kb.agents:
+            sector = self.kb.agents[agents[-1].entry.ref].sector  # "Sen. X": a legislator
         return self._finish(draft, kind="person", country=country, sector=sector,
                             candidates=cands, confidence=0.3)
 
@@ -453,8 +494,9 @@ class Resolver:
         if pos is not None:
             if pos.get(at) != "PROPN":
                 return False  # "Later Quispe spoke": a capitalised word, not a given name
-        elif window[:before.start()].rstrip()[-1:] in (".", "!", "?"):
-            return False  # first word of a sentence: undecidable without a parse
+        elif window[:before.start()].rstrip()[-1:] in (".", "!", "?") and fold(
+                window[:before.start()].split()[-1]).rstrip(".") not in NOT_GIVEN:
+            return False  # first word of a sentence (not after "Sen."): undecidable unparsed
         given = fold(before.group(1)).rstrip(".")
         if given in NOT_GIVEN or not given or (before.group(1).endswith(".") and len(given) > 1):
             return False  # a title, a particle, or the last word of the previous sentence
@@ -552,7 +594,8 @@ class Resolver:
             elif d.title_roles and d.mention.kind == "agent":
                 self._title_ref(d, i, drafts, main, date)
         if main and not self.kb.is_igo(main) and sum(
-                d.mention.country == main and not d.locative for d in drafts) >= DOMESTIC_MIN:
+                d.mention.country == main and not (d.locative and d.mention.kind != "country")
+                for d in drafts) >= DOMESTIC_MIN:
             self._domestic(drafts, main)
 
     def _domestic(self, drafts: list[Draft], main: str) -> None:
@@ -605,7 +648,8 @@ class Resolver:
 
     def _main_country(self, drafts: list[Draft]) -> str:
         counts = Counter(d.mention.country for d in drafts if d.mention.country
-                         and not d.locative and d.mention.kind != "group")
+                         and not (d.locative and d.mention.kind != "country")
+                         and d.mention.kind != "group")
         if not counts:
             return ""
         top = counts.most_common(2)
@@ -630,6 +674,14 @@ NOT_GIVEN = {"the", "a", "an", "mr", "mrs", "ms", "dr", "gen", "sen", "rep", "go
              # name particles: "Omar El Bashir" is Omar al-Bashir
              "al", "el", "ul", "ad", "ar", "as", "an", "bin", "ibn", "abu", "de", "da", "di", "do",
              "dos", "du", "van", "von", "der", "den", "le", "la", "del", "mac", "mc", "o"}
+
+
+def _name_follows(text: str, end: int, pos) -> bool:
+    """A capitalised word (a proper noun, with a parse) right after ``end``."""
+    after = re.match(r"^ ([A-Z][\w'’.-]*)", text[end:end + 40])
+    if not after or _title_cased(text, end):
+        return False
+    return pos is None or pos.get(end + 1) == "PROPN"
 
 
 def _title_cased(text: str, at: int) -> bool:
@@ -672,8 +724,11 @@ def _pos_lookup(doc: "Doc | None"):
     """char offset -> coarse POS of the token starting there (None without a tagger)."""
     if doc is None or not doc.has_annotation("POS"):
         return None
-    table = {t.idx: t.pos_ for t in doc}
-    return table
+    from spacy.attrs import IDX, POS
+
+    arr = doc.to_array([IDX, POS])  # one C call, not a Python Token object per word
+    names = {int(v): doc.vocab.strings[int(v)] for v in set(arr[:, 1].tolist())}
+    return {int(i): names[int(v)] for i, v in arr.tolist()}
 
 
 def _gap_words(gap: str) -> list[tuple[int, str]]:
@@ -812,15 +867,25 @@ def _unexplained(doc: "Doc", found: list[Draft]) -> list[tuple[int, int]]:
     out: most are places, products or words the dictionary rightly ignored, and running the
     recogniser for them costs more than the whole dictionary stage."""
     out = [(d.mention.start, d.mention.end) for d in found if d.surname and not d.mention.kb_id]
-    taken = [(d.mention.start, d.mention.end) for d in found]
-    run: list = []
-    for tok in [*doc, None]:
-        if tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper() and not any(
-                a <= tok.idx < b for a, b in taken):
-            run.append(tok)
+    from spacy.attrs import IDX, LENGTH, POS
+
+    taken = sorted((d.mention.start, d.mention.end) for d in found)
+    starts = [a for a, _ in taken]
+    propn = doc.vocab.strings["PROPN"]
+    text = doc.text
+    run: list[tuple[int, int]] = []
+
+    def inside(i: int) -> bool:
+        k = bisect.bisect_right(starts, i) - 1
+        return k >= 0 and i < taken[k][1] or any(a <= i < b for a, b in taken[max(0, k - 3):k])
+
+    # token arrays in one C call: no Python Token object per word
+    for idx, length, pos in [*doc.to_array([IDX, LENGTH, POS]).tolist(), (-1, 0, -1)]:
+        if pos == propn and text[idx:idx + 1].isupper() and not inside(idx):
+            run.append((idx, idx + length))
             continue
         if len(run) >= 2:
-            out.append((run[0].idx, run[-1].idx + len(run[-1])))
+            out.append((run[0][0], run[-1][1]))
         run = []
     return out
 

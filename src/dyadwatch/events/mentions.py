@@ -35,7 +35,7 @@ def has_country(m: Mention) -> bool:
 def is_actor_mention(m: Mention) -> bool:
     """A mention that can act: resolved to a country, a sector or a KB entity (not a bare place
     written after "in"/"at", which the resolver leaves without a sector)."""
-    if m.kind == "capital" and not m.sector:
+    if m.kind in ("capital", "region") and not m.sector:
         return False
     return bool(m.country or m.sector or m.kb_id or m.code)
 
