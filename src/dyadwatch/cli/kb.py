@@ -1,4 +1,5 @@
-"""Commands: resolve (actor phrases to KB entities) and the ``kb`` group (import, show, who)."""
+"""Commands: resolve (actor phrases to KB entities) and the ``kb`` group (import, build, show,
+who)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import typer
 
 from dyadwatch.cli.app import app, emit, fail, read_jsonl
 
-kb_app = typer.Typer(help="The actor knowledge base: import entities, show what it knows.",
-                     no_args_is_help=True)
+kb_app = typer.Typer(help="The actor knowledge base: import or build entities, show what it "
+                     "knows.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
 DEFAULT_USER_DIR = Path.home() / ".local" / "share" / "dyadwatch" / "kb"
@@ -65,6 +66,52 @@ def kb_import(file: Path = typer.Argument(..., help="CSV or JSON of office holde
     emit(report.to_dict())
     typer.secho(f"{len(report.added)} added, {len(report.updated)} updated, "
                 f"{report.unchanged} unchanged -> {report.file}"
+                + ("" if os.environ.get("DYADWATCH_KB_DIR") == str(dest) else
+                   f" (set DYADWATCH_KB_DIR={dest} to use it)"), err=True)
+
+
+@kb_app.command("build")
+def kb_build(wikidata: Path = typer.Option(..., "--wikidata", help="Wikidata JSON dump "
+                                           "(latest-all.json.gz or .bz2, a filtered slice, plain "
+                                           "JSON or JSON lines); read twice, streamed."),
+             kb_dir: Optional[Path] = typer.Option(None, "--kb-dir", help="Overlay directory "
+                                                   "(default $DYADWATCH_KB_DIR or "
+                                                   "~/.local/share/dyadwatch/kb)."),
+             since: Optional[str] = typer.Option(None, "--since", help="Leave out offices that "
+                                                 "ended before this day."),
+             replace: bool = typer.Option(False, "--replace", help="Drop the rows an earlier "
+                                          "build wrote (source wikidata:…) first: a monthly "
+                                          "rebuild from the full dump."),
+             classes: Optional[Path] = typer.Option(None, "--classes", help="Class -> role and "
+                                                    "sector mapping (default: the shipped "
+                                                    "wikidata_classes.json).")) -> None:
+    """Build office holders and organisations from a Wikidata dump into the KB overlay; print
+    what was read, kept and rejected."""
+    from dyadwatch.actors.wikidata import build, load_classes
+    from dyadwatch.errors import DyadwatchError
+
+    dest = kb_dir or Path(os.environ.get("DYADWATCH_KB_DIR") or DEFAULT_USER_DIR)
+    day = None
+    if since:
+        try:
+            day = dt.date.fromisoformat(since)
+        except ValueError:
+            fail(f"--since must be a date as YYYY-MM-DD, got {since!r}", code=2)
+
+    def progress(pass_no: int, lines: int, report) -> None:
+        typer.secho(f"pass {pass_no}/2: {lines:,} lines, {report.counts['humans_with_positions']:,}"
+                    f" office holders", err=True)
+
+    try:
+        report = build(wikidata, dest, load_classes(classes) if classes else None, since=day,
+                       replace=replace, progress=progress)
+    except DyadwatchError as exc:
+        fail(str(exc))
+    emit(report.to_dict())
+    rejected = sum(v for k, v in report.counts.items() if k.startswith("rejected_"))
+    c = report.counts
+    typer.secho(f"{c['role_rows']:,} office rows ({c['persons']:,} persons), "
+                f"{c['organisation_rows']:,} organisations, {rejected:,} rejected -> {dest}"
                 + ("" if os.environ.get("DYADWATCH_KB_DIR") == str(dest) else
                    f" (set DYADWATCH_KB_DIR={dest} to use it)"), err=True)
 
