@@ -403,8 +403,6 @@ class Resolver:
             country = self.kb.orgs[org.entry.ref].country
         if org is not None and sector in self.kb.conventions.get("member_of_group_sectors", ()):
             sector = self.kb.orgs[org.entry.ref].sector or sector  # "Taliban fighters" -> REB
-        if country and self.kb.is_igo(country) and sector == "GOV":
-            sector = "GOV"
         return self._finish(draft, kind="agent", country=country, sector=sector,
                             confidence=0.8 if country else 0.4)
 
@@ -875,9 +873,9 @@ def _unexplained(doc: "Doc", found: list[Draft]) -> list[tuple[int, int]]:
     text = doc.text
     run: list[tuple[int, int]] = []
 
-    def inside(i: int) -> bool:
+    def inside(i: int) -> bool:  # mentions do not overlap: the one starting last before i
         k = bisect.bisect_right(starts, i) - 1
-        return k >= 0 and i < taken[k][1] or any(a <= i < b for a, b in taken[max(0, k - 3):k])
+        return k >= 0 and i < taken[k][1]
 
     # token arrays in one C call: no Python Token object per word
     for idx, length, pos in [*doc.to_array([IDX, LENGTH, POS]).tolist(), (-1, 0, -1)]:

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from dyadwatch.cli.app import app, emit, fail, read_jsonl
+from dyadwatch.cli.core import _date
 
 kb_app = typer.Typer(help="The actor knowledge base: import or build entities, show what it "
                      "knows.", no_args_is_help=True)
@@ -91,12 +92,7 @@ def kb_build(wikidata: Path = typer.Option(..., "--wikidata", help="Wikidata JSO
     from dyadwatch.errors import DyadwatchError
 
     dest = kb_dir or Path(os.environ.get("DYADWATCH_KB_DIR") or DEFAULT_USER_DIR)
-    day = None
-    if since:
-        try:
-            day = dt.date.fromisoformat(since)
-        except ValueError:
-            fail(f"--since must be a date as YYYY-MM-DD, got {since!r}", code=2)
+    day = _date(since, "--since")
 
     def progress(pass_no: int, lines: int, report) -> None:
         typer.secho(f"pass {pass_no}/2: {lines:,} lines, {report.counts['humans_with_positions']:,}"
