@@ -33,6 +33,7 @@ class Doc:
     source_name: str = "Example Wire"
     flags: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, severity, text in body)
     removed: list[str] = field(default_factory=list)
+    genre: str = "report"
 
 
 def build(doc: Doc) -> Analysis:
@@ -58,7 +59,7 @@ def build(doc: Doc) -> Analysis:
     flags = [Flag(kind, sev, body.index(text), body.index(text) + len(text), text, f"{kind} here")
              for kind, sev, text in doc.flags]
     art = Article(doc_id=doc.id, source=f"{doc.id}.txt", text=body, title=doc.title or f"Report {doc.id}",
-                  source_name=doc.source_name, flags=flags,
+                  source_name=doc.source_name, flags=flags, genre=doc.genre,
                   removed=[Removal(text=t, reason="share") for t in doc.removed])
     return Analysis(article=art, quality=doc.quality, events=events)
 

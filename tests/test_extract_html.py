@@ -78,12 +78,19 @@ def test_fixture_figure_caption_and_credit(ledger) -> None:
     assert "Trucks wait" not in ledger.text
 
 
-def test_fixture_table_is_data_not_prose(ledger) -> None:
+def test_fixture_table_is_data_and_stays_where_the_page_has_it(ledger) -> None:
+    # the body keeps the table (human extracts count it as the article: taking it out cut a
+    # results page to a sixth); the parser reads it row by row from `tables`, not from the body
+    from dyadwatch.nlp.parse import article_fields
+
     assert len(ledger.tables) == 1
     assert ledger.tables[0].header == ["Crossing", "Reopens"]
     assert ledger.tables[0].rows == [["Huaquillas", "April 1"], ["Macará", "April 8"]]
-    assert "| Huaquillas" not in ledger.text
-    assert any(r.reason == "table" for r in ledger.removed)
+    assert "| Huaquillas | April 1 |" in ledger.text
+    assert not any(r.reason == "table" for r in ledger.removed)
+    fields = dict(article_fields(ledger))
+    assert "Huaquillas" not in fields["body"] and len(fields["body"]) == len(ledger.text)
+    assert fields["table.0.0"] == "Huaquillas: April 1"
 
 
 def test_fixture_leaks_and_title_repeat_are_removed(ledger) -> None:

@@ -67,6 +67,9 @@ class EventOptions:
     model: bool = False
     # Events under this confidence are dropped (None: the model manifest's measured threshold).
     min_confidence: float | None = None
+    # Pages that are not articles (clean.pagekind: link lists, data tables, galleries, search
+    # pages) get no events unless this is set.
+    code_non_articles: bool = False
 
 
 @dataclass(slots=True)

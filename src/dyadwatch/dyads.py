@@ -205,7 +205,7 @@ def series(conn: Any, dyad: Dyad | str, *, interval: str | None = None, by: str 
            since: dt.date | None = None, until: dt.date | None = None,
            min_quality: float | None = DEFAULT_MIN_QUALITY, statuses: tuple[str, ...] | None = None,
            types: tuple[str, ...] = (), actor: str | None = None, detect: bool = True,
-           cfg: Settings | None = None) -> Series:
+           exclude_genres: tuple[str, ...] = (), cfg: Settings | None = None) -> Series:
     """Counts and index of a dyad per period, empty periods included, with detected changes."""
     cfg = cfg or settings()
     d = parse_dyad(dyad) if isinstance(dyad, str) else dyad
@@ -213,7 +213,7 @@ def series(conn: Any, dyad: Dyad | str, *, interval: str | None = None, by: str 
         raise InputError(f"by must be one of {', '.join(q.GROUP_KEYS)}; got {by!r}", source="by")
     flt = EventFilter(dyad=d, since=since, until=until, min_quality=min_quality, types=tuple(types),
                       statuses=tuple(statuses if statuses is not None else cfg.count_statuses),
-                      actor=actor)
+                      actor=actor, exclude_genres=tuple(exclude_genres))
     interval = interval or cfg.default_interval
     focus = q.day_range(conn, flt, cfg.focus_quantile)
     if interval == "auto":

@@ -129,6 +129,13 @@ class Article(Serializable):
     repairs: list[Repair] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     format: str = ""
+    # What the page is (clean.pagekind): article | links | table | gallery | search. Pages that
+    # are not articles get no events by default; the evidence is a `not_an_article` flag.
+    page_kind: str = "article"
+    # What kind of writing it is (clean.genre): report | opinion | analysis | interview |
+    # fact-check | press-release | live-blog | listing, with the cues that decided it.
+    genre: str = "report"
+    genre_evidence: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -120,7 +120,9 @@ class Pipeline:
         parsed = parse_article(article, self.nlp)
         ref_date = document_reference_date(parsed)
         mentions = self.resolver.resolve_article(parsed, ref_date)
-        events = self.coder.code_article(parsed, mentions, ref_date, dateline=article.dateline)
+        events = []
+        if article.page_kind == "article" or self.options.events.code_non_articles:
+            events = self.coder.code_article(parsed, mentions, ref_date, dateline=article.dateline)
         facts = build_card(parsed, mentions, events)
         flags, quality = assess(parsed, mentions, events, ref_date)
         article.flags.extend(flags)

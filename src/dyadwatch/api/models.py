@@ -70,6 +70,9 @@ class DocumentRef(Open):
     source_name: str | None = None
     published: str | None = None
     quality: float | None = None
+    genre: str | None = Field(None, description="report, opinion, analysis, interview, fact-check, "
+                              "press-release, live-blog or listing")
+    page_kind: str | None = Field(None, description="article, links, table, gallery or search")
 
 
 class Event(Open):
@@ -108,6 +111,8 @@ class DocumentSummary(Open):
     quality: float | None = None
     n_events: int | None = None
     ingested_at: str | None = None
+    genre: str | None = None
+    page_kind: str | None = None
 
 
 class DocumentDetail(Open):

@@ -28,6 +28,8 @@ WRITE_ERRORS = {400: {"model": models.ErrorBody}, 401: {"model": models.ErrorBod
                 403: {"model": models.ErrorBody}, 413: {"model": models.ErrorBody}}
 
 StatusName = Literal["actual", "threatened", "intended", "alleged", "hypothetical", "negated"]
+Genre = Literal["report", "opinion", "analysis", "interview", "fact-check", "press-release",
+                "live-blog", "listing"]
 Interval = Literal["auto", "day", "week", "month", "quarter", "year"]
 Breakdown = Literal["type", "quad_class", "status", "none"]
 MAX_LIMIT = 500
@@ -165,14 +167,17 @@ def event_filter(dyad: str | None = Query(None, max_length=20, description="USA-
                  status: list[StatusName] = Query([]),
                  since: dt.date | None = None, until: dt.date | None = None,
                  min_quality: float | None = QUALITY,
-                 doc_id: str | None = Query(None, max_length=200)) -> q.EventFilter:
+                 doc_id: str | None = Query(None, max_length=200),
+                 exclude_genre: list[Genre] = Query([], description="leave out documents of "
+                                                    "these genres (opinion, press-release ...)")
+                 ) -> q.EventFilter:
     if any(not 1 <= v <= 4 for v in quad_class):
         raise InputError("quad_class is 1 (verbal cooperation) .. 4 (material conflict)",
                          source="quad_class")
     return q.EventFilter(dyad=dyads.parse_dyad(dyad, directed=directed or None) if dyad else None,
                          actor=actor, types=_types(types), quad_classes=tuple(quad_class),
                          statuses=tuple(status), since=since, until=until, min_quality=min_quality,
-                         doc_id=doc_id)
+                         doc_id=doc_id, exclude_genres=tuple(exclude_genre))
 
 
 @router.get("/events", response_model=models.Page[models.Event], responses=ERRORS, tags=["events"])
@@ -208,6 +213,8 @@ def dyad_series(request: Request, dyad: str = Path(..., max_length=20), c=Depend
                 status: list[StatusName] = Query([], description="default: all but hypothetical "
                                                                   "and negated"),
                 types: list[str] = Query([], alias="type"), actor: str | None = Query(None, max_length=200),
+                exclude_genre: list[Genre] = Query([], description="leave out documents of these "
+                                                   "genres (opinion, press-release ...)"),
                 sparse: bool = Query(True, description="only periods with events, each marked "
                                      "gap_before after left-out empty periods; false: every period")):
     """Events per period (by PLOVER type, QuadClass or status) with the cooperation–conflict index,
@@ -216,8 +223,8 @@ def dyad_series(request: Request, dyad: str = Path(..., max_length=20), c=Depend
     d = dyads.parse_dyad(dyad, directed=directed or None)
     mq = state(request).options.quality.min_quality if min_quality is None else min_quality
     return dyads.series(c, d, interval=interval, by=by, since=since, until=until, min_quality=mq,
-                        statuses=tuple(status) or None, types=_types(types), actor=actor
-                        ).to_dict(sparse=sparse)
+                        statuses=tuple(status) or None, types=_types(types), actor=actor,
+                        exclude_genres=tuple(exclude_genre)).to_dict(sparse=sparse)
 
 
 # --- stories ------------------------------------------------------------------------------------

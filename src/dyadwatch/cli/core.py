@@ -233,6 +233,10 @@ def events(
                                                 "documents with at least this quality (0..1)."),
     limit: int = typer.Option(1000, "--limit", help="At most this many events, newest first."),
     format: str = typer.Option("json", "--format", "-f", help="json, csv, gdelt or plover."),
+    exclude_genre: list[str] = typer.Option([], "--exclude-genre", help="Leave out documents of "
+                                            "this genre (repeatable): opinion, analysis, "
+                                            "interview, fact-check, press-release, live-blog, "
+                                            "listing, report."),
 ) -> None:
     """Query stored events; export as JSON lines, CSV, GDELT-style rows or PLOVER JSON."""
     from dyadwatch.store import open_store
@@ -257,12 +261,17 @@ def events(
             fail(f"--type {t!r} is not a PLOVER type; one of {', '.join(sorted(known))}", code=2)
     if status and status not in STATUSES:
         fail(f"--status {status!r} is not one of {', '.join(STATUSES)}", code=2)
+    from dyadwatch.clean.genre import rules as genre_rules
+
+    for g in exclude_genre:
+        if g not in genre_rules().genres:
+            fail(f"--exclude-genre {g!r} is not one of {', '.join(genre_rules().genres)}", code=2)
     if not is_postgres_url(db) and not Path(db).exists():
         fail(f"{db}: no such database; create it with `dyadwatch ingest PATH --db {db}`")
     with open_store(db, read_only=True) as store:
         rows = store.events(dyad=dyad, directed=directed, since=_date(since, "--since"),
                             until=_date(until, "--until"), types=type, actor=actor, status=status,
-                            min_quality=min_quality, limit=limit)
+                            min_quality=min_quality, limit=limit, exclude_genres=exclude_genre)
     write_events(rows, format, sys.stdout)
 
 

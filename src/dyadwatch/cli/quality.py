@@ -47,6 +47,8 @@ def check(
             continue
         if json_out:
             emit({"path": item.article.source, "id": item.article.doc_id, "quality": item.quality,
+                  "page_kind": item.article.page_kind, "genre": item.article.genre,
+                  "genre_evidence": item.article.genre_evidence,
                   "flags": [f.to_dict() for f in item.article.flags]})
         else:
             if i:

@@ -264,6 +264,9 @@ def content_id(article: Article) -> str:
 def extract(doc: Document, options: Options | None = None) -> Article:
     """The article of a document (HTML or plain text), with its id; raises InputError subclasses
     or ExtractionError naming the document."""
+    from dyadwatch.clean.genre import set_genre
+    from dyadwatch.clean.pagekind import set_page_kind
+
     options = options or Options()
     fmt = doc.format
     if fmt not in ("html", "text"):
@@ -276,6 +279,8 @@ def extract(doc: Document, options: Options | None = None) -> Article:
         from dyadwatch.ingest.text import extract_text
 
         article = extract_text(doc, options)
+        set_page_kind(article, [x for x in article.text.splitlines() if x.strip()])
+        set_genre(article)
     else:
         raise UnsupportedFormat(f"a {fmt} input holds several documents; read it with "
                                 "iter_documents first", source=doc.source)

@@ -21,6 +21,8 @@ import lxml.etree as etree
 import lxml.html
 
 from dyadwatch.clean.boilerplate import is_generated_text
+from dyadwatch.clean.genre import set_genre
+from dyadwatch.clean.pagekind import ARTICLE, anchor_texts, is_teaser, set_page_kind
 from dyadwatch.clean.render import render_tree
 from dyadwatch.clean.repair import repair_text
 from dyadwatch.config import Options
@@ -144,9 +146,26 @@ def extract_html(doc: Document, options: Options | None = None, *,
     article.section = section
     article.tables = _tables(result.body)
     _add_figures(article, figures)
-    _set_html_body(article, result.text)
+    _set_html_body(article, result.text, anchor_texts(root), len(figures))
     article.language = declared_language(root) or detect_language(article.text)
+    set_genre(article, read_schema_types(root))
     return article
+
+
+_LD_TYPE_RE = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+
+
+def read_schema_types(root: etree._Element) -> list[str]:
+    """The schema.org ``@type`` names in the page's JSON-LD blocks ("NewsArticle",
+    "OpinionNewsArticle", "LiveBlogPosting" ...), read without parsing the JSON (sites often
+    publish it broken)."""
+    names: list[str] = []
+    for script in root.iter("script"):
+        if "ld+json" not in (script.get("type") or ""):
+            continue
+        for m in _LD_TYPE_RE.finditer(script.text or ""):
+            names += re.findall(r'"([^"]+)"', m.group(1))
+    return list(dict.fromkeys(n.rsplit("/", 1)[-1] for n in names))
 
 
 def declared_language(root: etree._Element) -> str:
@@ -329,22 +348,23 @@ def _add_figures(article: Article, figures: list[Figure]) -> None:
 # body
 
 
-_TABLE_LINE_RE = re.compile(r"^\|.*\|$")
-
-
-def _set_html_body(article: Article, text: str) -> None:
+def _set_html_body(article: Article, text: str, anchors: frozenset[str], figures: int) -> None:
     """Paragraphs of trafilatura's text, repaired, without: the headline repeated as the first
-    paragraph, tables (kept in ``article.tables``), figure captions taken for paragraphs, and
-    leaked chatbot text. Each left-out line is recorded."""
+    paragraph, figure captions taken for paragraphs, and leaked chatbot text. Each left-out line
+    is recorded. Tables stay where the page has them (readers and the benchmark's human extracts
+    count them as the article: taking them out cut a results page to a sixth); they are also in
+    ``article.tables``, and the parser reads them from there, not from the body
+    (``nlp.parse.article_fields``)."""
     captions = {" ".join(c.split()) for c in article.captions}
     title = " ".join(article.title.split()).lower()
+    numbered = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    kind = set_page_kind(article, [line for _n, line in numbered], anchors=anchors,
+                         figures=figures)
     paragraphs: list[str] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line:
-            continue
-        reason = _left_out(line, captions, title if not paragraphs else None,
-                           bool(article.tables))
+    for n, line in numbered:
+        reason = _left_out(line, captions, title if not paragraphs else None)
+        if not reason and kind == ARTICLE and is_teaser(line, anchors):
+            reason = "link_teaser"
         if reason:
             article.removed.append(Removal(text=line, reason=reason, line=n))
         else:
@@ -355,15 +375,13 @@ def _set_html_body(article: Article, text: str) -> None:
     take_dateline(article, shapes())
 
 
-def _left_out(line: str, captions: set[str], title: str | None, has_tables: bool) -> str:
+def _left_out(line: str, captions: set[str], title: str | None) -> str:
     if is_generated_text(line):
         return "chatbot_text"
     if line in captions:
         return "caption"
     if title is not None and " ".join(line.split()).lower() == title:
         return "title_repeat"
-    if has_tables and _TABLE_LINE_RE.match(line):
-        return "table"
     return ""
 
 
@@ -386,6 +404,9 @@ def _fallback(root: etree._Element, doc: Document, figures: list[Figure],
         raise ExtractionError("the page has no text", source=doc.source)
     article = article_from_text(text, doc)
     article.format = "html"
+    set_page_kind(article, [x for x in article.text.splitlines() if x.strip()],
+                  anchors=anchor_texts(root), figures=len(figures))
+    set_genre(article, read_schema_types(root))
     article.section = article.section or section
     _add_figures(article, figures)
     return article

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -116,7 +117,7 @@ def article_fields(article: Article) -> list[tuple[str, str]]:
     if article.subtitle:
         out.append(("subtitle", article.subtitle))
     if article.text:
-        out.append(("body", article.text))
+        out.append(("body", mask_table_lines(article.text) if article.tables else article.text))
     for i, cap in enumerate(article.captions):
         if cap:
             out.append((f"caption.{i}", cap))
@@ -126,6 +127,16 @@ def article_fields(article: Article) -> list[tuple[str, str]]:
             if text:
                 out.append((f"table.{t}.{r}", text))
     return out
+
+
+_TABLE_LINE_RE = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
+
+
+def mask_table_lines(text: str) -> str:
+    """The body with its table lines ("| cell | cell |", as trafilatura writes them) blanked out,
+    length for length: tables are read from ``article.tables`` row by row, and blanking keeps every
+    other sentence at its offset in the body."""
+    return _TABLE_LINE_RE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def row_text(row: list[str]) -> str:

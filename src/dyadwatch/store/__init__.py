@@ -143,11 +143,14 @@ class Store:
         d = analysis.to_dict()
         ref = analysis.ref_date
         self.conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (id, source, url, title, subtitle, author, author_role, section, "
+            "published, published_source, dateline, language, source_name, format, text, quality, "
+            "n_events, ref_date, analysis, ingested_at, page_kind, genre) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [a.doc_id, a.source, a.url, a.title, a.subtitle, a.author, a.author_role, a.section,
              a.published, a.published_source, a.dateline, a.language, a.source_name, a.format,
              a.text, analysis.quality, len(analysis.events), ref, json.dumps(d, ensure_ascii=False),
-             _now()])
+             _now(), a.page_kind, a.genre])
         self.add_source(a.doc_id, a.source, a.url, a.source_name)
         if analysis.mentions:
             self.conn.executemany(
@@ -208,7 +211,7 @@ class Store:
     def events(self, *, dyad: str | None = None, directed: bool = False, since: dt.date | None = None,
                until: dt.date | None = None, types: Iterable[str] = (), actor: str | None = None,
                min_quality: float | None = None, status: str | None = None, limit: int = 1000,
-               offset: int = 0) -> list[dict[str, Any]]:
+               offset: int = 0, exclude_genres: Iterable[str] = ()) -> list[dict[str, Any]]:
         """Stored events (as the coder's JSON objects plus doc fields), filtered, newest first."""
         where, params = ["1=1"], []
         if dyad:
@@ -234,6 +237,10 @@ class Store:
             where.append("(lower(e.actor_name) = lower(?) OR e.actor_code = upper(?) OR "
                          "lower(e.recipient_name) = lower(?) OR e.recipient_code = upper(?))")
             params += [actor, actor, actor, actor]
+        genres = list(exclude_genres)
+        if genres:
+            where.append(f"(d.genre IS NULL OR d.genre NOT IN ({', '.join('?' * len(genres))}))")
+            params += genres
         if status:
             where.append("e.status = ?")
             params.append(status)
@@ -241,16 +248,17 @@ class Store:
             where.append("d.quality >= ?")
             params.append(min_quality)
         sql = ("SELECT e.payload, e.doc_id, d.title, d.url, d.source, d.source_name, d.published, "
-               "d.quality FROM events e JOIN documents d ON d.id = e.doc_id WHERE "
+               "d.quality, d.genre, d.page_kind FROM events e JOIN documents d ON d.id = e.doc_id "
+               "WHERE "
                + " AND ".join(where) + " ORDER BY e.day DESC NULLS LAST, e.id LIMIT ? OFFSET ?")
         rows = self.conn.execute(sql, params + [limit, offset]).fetchall()
         out = []
-        for payload, doc_id, title, url, source, outlet, published, quality in rows:
+        for payload, doc_id, title, url, source, outlet, published, quality, genre, kind in rows:
             ev = json.loads(payload)
             ev["document"] = {"id": doc_id, "title": title, "url": url, "source": source,
                               "source_name": outlet,
                               "published": published.isoformat() if published else None,
-                              "quality": quality}
+                              "quality": quality, "genre": genre, "page_kind": kind}
             out.append(ev)
         return out
 

@@ -52,12 +52,16 @@ class EventFilter:
     until: dt.date | None = None
     min_quality: float | None = None
     doc_id: str | None = None
+    # documents of these genres (clean.genre: opinion, press-release ...) are left out; documents
+    # stored before genres were recorded (NULL) are kept
+    exclude_genres: tuple[str, ...] = ()
     extra: list[tuple[str, list[Any]]] = field(default_factory=list)  # (SQL, params) from callers
 
     @property
     def needs_documents(self) -> bool:
         """Whether the WHERE clause reads the documents table (``d.``)."""
-        return self.min_quality is not None or any("d." in sql for sql, _ in self.extra)
+        return (self.min_quality is not None or bool(self.exclude_genres)
+                or any("d." in sql for sql, _ in self.extra))
 
     def where(self) -> tuple[str, list[Any]]:
         """The WHERE clause (over ``events e JOIN documents d``) and its parameters."""
@@ -73,6 +77,10 @@ class EventFilter:
             if value is not None:
                 parts.append(sql)
                 params.append(value)
+        if self.exclude_genres:
+            parts.append(f"(d.genre IS NULL OR d.genre NOT IN "
+                         f"({', '.join('?' * len(self.exclude_genres))}))")
+            params += list(self.exclude_genres)
         for sql, p in self.extra:
             parts.append(sql)
             params += p
@@ -199,22 +207,23 @@ def _events_by_ids(conn: Any, ids: list[str]) -> list[dict[str, Any]]:
     docs = {}
     if doc_ids:
         docs = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT id, title, url, source, source_name, published, quality FROM documents "
+            f"SELECT id, title, url, source, source_name, published, quality, genre, page_kind "
+            f"FROM documents "
             f"WHERE id IN ({', '.join('?' * len(doc_ids))})", doc_ids).fetchall()}
     order = {eid: i for i, eid in enumerate(ids)}
     rows.sort(key=lambda r: order[r[1]])
-    return [_event(r, docs.get(r[2], (None,) * 6)) for r in rows]
+    return [_event(r, docs.get(r[2], (None,) * 8)) for r in rows]
 
 
 def _event(row: Sequence[Any], doc: Sequence[Any]) -> dict[str, Any]:
     payload, eid, doc_id, day = row
-    title, url, source, outlet, published, quality = doc
+    title, url, source, outlet, published, quality, genre, page_kind = doc
     ev = json.loads(payload)
     ev["id"] = eid
     ev["day"] = day.isoformat() if day else None
     ev["document"] = {"id": doc_id, "title": title, "url": url, "source": source,
                       "source_name": outlet, "published": published.isoformat() if published else None,
-                      "quality": quality}
+                      "quality": quality, "genre": genre, "page_kind": page_kind}
     return ev
 
 
@@ -238,7 +247,7 @@ def dyad_counts(conn: Any, *, min_quality: float | None, since: dt.date | None =
 
 # --- documents ----------------------------------------------------------------------------------
 DOC_COLUMNS = ("id", "source", "url", "title", "author", "section", "published", "source_name",
-               "language", "quality", "n_events", "ingested_at")
+               "language", "quality", "n_events", "ingested_at", "genre", "page_kind")
 
 
 def document_page(conn: Any, *, min_quality: float | None = None, since: dt.date | None = None,

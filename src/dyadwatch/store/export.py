@@ -11,7 +11,8 @@ FLAT_COLUMNS = (
     "recipient_text", "recipient_name", "recipient_country", "recipient_sector", "recipient_code",
     "recipient_kb_id", "location_text", "location_country", "lat", "lon",
     "evidence_field", "evidence_sentence", "evidence_start", "evidence_end", "evidence_text",
-    "n_mentions", "title", "url", "source", "source_name", "published", "quality")
+    "n_mentions", "title", "url", "source", "source_name", "published", "quality",
+    "genre")
 
 
 def to_flat(ev: dict[str, Any]) -> dict[str, Any]:
@@ -33,6 +34,7 @@ def to_flat(ev: dict[str, Any]) -> dict[str, Any]:
                evidence_text=evid.get("text"), n_mentions=len(ev.get("mentions") or []) or 1)
     doc = ev.get("document") or {}
     row["doc_id"] = doc.get("id")
-    for key in ("title", "url", "source", "source_name", "published", "quality"):
+    for key in ("title", "url", "source", "source_name", "published", "quality",
+    "genre"):
         row[key] = doc.get(key)
     return row

@@ -33,7 +33,8 @@ def document_row(analysis: Analysis, payload: dict[str, Any]) -> Row:
             "dateline": a.dateline, "language": a.language, "source_name": a.source_name,
             "format": a.format, "text": a.text, "quality": analysis.quality,
             "n_events": len(analysis.events), "ref_date": analysis.ref_date,
-            "analysis": json.dumps(payload, ensure_ascii=False)}
+            "analysis": json.dumps(payload, ensure_ascii=False), "page_kind": a.page_kind,
+            "genre": a.genre}
 
 
 def source_row(analysis: Analysis) -> Row:
