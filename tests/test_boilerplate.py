@@ -105,7 +105,7 @@ def test_chatbot_text_is_removed_with_its_reason() -> None:
 
 
 def test_reason_catalogue_covers_the_labellers() -> None:
-    for rule in bp.reason_rules() + bp.generated_text_rules():
+    for rule in bp.reason_rules():
         assert rule.reason in bp.REASONS
     assert bp.label_reason("Home » World » Africa") == "breadcrumb"
     assert bp.label_reason("Adblock Detected") == "adblock"

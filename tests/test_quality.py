@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from dyadwatch.checks import kb_flags
-from dyadwatch.clean.quality import (assess, formatting_flags, pattern_flags, recap_flags, score,
+from dyadwatch.clean.quality import (assess, formatting_flags, generated_flags, pattern_flags,
+                                     recap_flags, score,
                                      weekday_flags)
 from dyadwatch.model import Article, Flag, Mention, Removal, Repair
 
@@ -34,13 +35,14 @@ def kinds(flags: list[Flag]) -> list[str]:
     "Certainly! Here is a rewritten version of the article:",
 ])
 def test_generated_text_artifacts_are_high(snippet):
-    flags = pattern_flags(article(NEWS + "\n" + snippet))
+    a = article(NEWS + "\n" + snippet)
+    flags = pattern_flags(a) + generated_flags(a)
     assert [f.kind for f in flags if f.severity == "high"] == ["generated_text_artifact"]
 
 
 def test_artifact_in_removed_lines_still_counts():
     a = article(removed=[Removal("I’m sorry, but I can’t help with that.", "chatbot_text", 40)])
-    flags = pattern_flags(a)
+    flags = pattern_flags(a) + generated_flags(a)
     assert kinds(flags) == ["generated_text_artifact"] and flags[0].field == "removed.0"
 
 
@@ -170,3 +172,47 @@ def test_formatting_flag_points_only_at_repairs_in_the_body():
         assert 0 <= f.start <= f.end <= len(article.text), (f.kind, f.start, f.end)
         if f.kind == "formatting" and f.end > f.start:
             assert article.text[f.start:f.end] in f.text
+
+
+# ---------------------------------------------------------------- generated text by family
+
+@pytest.mark.parametrize("text", [
+    "Unfortunately I won't be able to compose that piece for you.",  # refusal, no fixed wording
+    "Being software, I'm not a sentient being and hold no views on the vote.",
+    "My training data stops in early 2024, so later events are missing.",
+    "Below you will find the article condensed to 200 words.",
+    "Officials in [CITY NAME] said the road reopens on {reopening_date}.",
+    "<|im_start|>assistant",
+])
+def test_generated_text_by_family_not_by_phrase(text):
+    from dyadwatch.clean.generated import find
+
+    assert find(text), text
+
+
+@pytest.mark.parametrize("text", [
+    '"I can\'t help you with that," the spokesman told reporters.',
+    'Asked about the vote, the chatbot replied: "As an AI, I cannot take sides."',
+    "OpenAI said the model's training data ends in 2023.",
+    "I cannot help feeling that the council has failed the town again.",
+    "I am sorry to say the council has failed again.",
+    "Correction: An earlier version of this story misstated the date of the vote.",
+    '"They [the rebels] will not stop," he said.',
+    "Shares of $AAPL rose 3% [UPDATED] after the results.",
+])
+def test_news_about_ai_and_quoted_refusals_are_not_artefacts(text):
+    from dyadwatch.clean.generated import find
+
+    assert not find(text), text
+
+
+def test_an_artefact_glued_to_reporting_leaves_only_itself():
+    from dyadwatch.clean.boilerplate import is_generated_text, split_generated
+
+    line = "Police closed the bridge on Monday. Sorry, as an AI I can't confirm later reports."
+    kept, generated = split_generated(line)
+    assert kept == "Police closed the bridge on Monday."
+    assert generated.startswith("Sorry, as an AI")
+    assert is_generated_text(generated) and not is_generated_text(
+        "Police closed the bridge on Monday after a long and tense night of protests in the city. "
+        "Sorry, as an AI I can't say more.")

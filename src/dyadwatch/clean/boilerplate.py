@@ -13,7 +13,8 @@ and the patterns of ``data/furniture_reasons.json``; the reason never decides th
 
 One exception is deliberate: text leaked from a chatbot ("As an AI language model ...") is not
 site furniture but a defect of the content, and no news page in the training data has it. The
-patterns of ``data/generated_text.json`` remove such lines with reason ``chatbot_text``.
+grammar of ``clean.generated`` finds it by family, and such lines are removed with reason
+``chatbot_text``.
 
 Inference needs only numpy; the weights ship in ``data/boilerplate_model.json``.
 """
@@ -374,12 +375,6 @@ def reason_rules() -> tuple[_ReasonRule, ...]:
     return _compile_rules(data, "furniture_reasons.json")
 
 
-@functools.lru_cache(maxsize=1)
-def generated_text_rules() -> tuple[_ReasonRule, ...]:
-    data = _load_json("generated_text.json", "patterns.schema.json")
-    return _compile_rules(data, "generated_text.json")
-
-
 def _compile_rules(data: dict[str, Any], file: str) -> tuple[_ReasonRule, ...]:
     rules = []
     for i, rule in enumerate(data["rules"]):
@@ -394,10 +389,26 @@ def _compile_rules(data: dict[str, Any], file: str) -> tuple[_ReasonRule, ...]:
     return tuple(rules)
 
 
+def split_generated(line: str) -> tuple[str, str]:
+    """(what stays, what a chatbot wrote) of one line: the artefact sentences ``clean.generated``
+    finds, cut out; ``("line", "")`` when there are none."""
+    from dyadwatch.clean.generated import find
+
+    found = find(line)
+    if not found:
+        return line, ""
+    kept, pos = [], 0
+    for art in found:
+        kept.append(line[pos:art.start])
+        pos = art.end
+    kept.append(line[pos:])
+    return " ".join(" ".join(kept).split()), " ".join(a.text for a in found)
+
+
 def is_generated_text(line: str) -> bool:
-    """The line contains text leaked from a chatbot (patterns in data/generated_text.json)."""
-    n = len(_WORD_RE.findall(line))
-    return any(r.pattern.search(line) and n <= r.max_words for r in generated_text_rules())
+    """Most of the line (half its words or more) is text leaked from a chatbot."""
+    _kept, generated = split_generated(line)
+    return bool(generated) and 2 * len(_WORD_RE.findall(generated)) >= len(_WORD_RE.findall(line))
 
 
 def label_reason(line: str) -> str:
@@ -447,8 +458,12 @@ def clean_lines(lines: Sequence[str], numbers: Sequence[int] | None = None,
     kept: list[int] = []
     removals: list[Removal] = []
     tiny = len(lines) < MIN_PAGE_LINES
+    from dyadwatch.clean.generated import prompt_lines
+
+    generated = {i for i, line in enumerate(lines) if is_generated_text(line)}
+    generated |= prompt_lines(list(lines), generated)
     for i, line in enumerate(lines):
-        if is_generated_text(line):
+        if i in generated:
             removals.append(Removal(text=line, reason="chatbot_text", line=numbers[i]))
         elif p[i] >= model.threshold or (tiny and _sentence_shaped(line)):
             kept.append(i)

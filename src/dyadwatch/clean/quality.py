@@ -106,6 +106,28 @@ def pattern_flags(article: Article) -> list[Flag]:
     return flags
 
 
+def generated_flags(article: Article) -> list[Flag]:
+    """``generated_text_artifact`` flags from the grammar of ``clean.generated``, over the same
+    fields as the patterns (a refusal removed from the body is still evidence about the page);
+    the same words found again (the removed copy of a body sentence) are one flag."""
+    from dyadwatch.clean.generated import find
+
+    kind = next((k for k in load_patterns()[0] if k.kind == "generated_text_artifact"), None)
+    if kind is None:
+        return []
+    flags, seen = [], set()
+    for fname, text in field_texts(article):
+        for art in itertools.islice(find(text), MAX_MATCHES):
+            key = " ".join(art.text.lower().split())
+            if key in seen:
+                continue
+            seen.add(key)
+            flags.append(Flag(kind.kind, kind.severity, art.start, art.end, art.text[:200],
+                              f"{kind.explanation} (families: {', '.join(art.families)})",
+                              field=fname))
+    return flags
+
+
 def _context(text: str, start: int, end: int) -> str:
     """The matched line, trimmed: what a person needs to see the problem."""
     line_start = text.rfind("\n", 0, start) + 1
@@ -271,6 +293,7 @@ def assess(parsed: "ParsedArticle | None", mentions: list[Mention], events: list
     """All flags of one document and its quality score (flags already on the article count)."""
     article = article or parsed.article  # type: ignore[union-attr]
     flags = pattern_flags(article)
+    flags += generated_flags(article)
     flags += formatting_flags(article)
     flags += recap_flags(article)
     flags += weekday_flags(parsed, article)

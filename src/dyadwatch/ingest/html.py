@@ -20,7 +20,7 @@ from typing import Any
 import lxml.etree as etree
 import lxml.html
 
-from dyadwatch.clean.boilerplate import is_generated_text
+from dyadwatch.clean.boilerplate import is_generated_text, split_generated
 from dyadwatch.clean.genre import set_genre
 from dyadwatch.clean.pagekind import ARTICLE, anchor_texts, is_teaser, set_page_kind
 from dyadwatch.clean.render import render_tree
@@ -362,6 +362,10 @@ def _set_html_body(article: Article, text: str, anchors: frozenset[str], figures
                          figures=figures)
     paragraphs: list[str] = []
     for n, line in numbered:
+        kept, generated = split_generated(line)
+        if generated and len(kept.split()) >= 3:  # a sentence of a chatbot glued to reporting
+            article.removed.append(Removal(text=generated, reason="chatbot_text", line=n))
+            line = kept
         reason = _left_out(line, captions, title if not paragraphs else None)
         if not reason and kind == ARTICLE and is_teaser(line, anchors):
             reason = "link_teaser"
