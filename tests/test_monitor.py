@@ -302,3 +302,32 @@ def test_sigkill_mid_round_then_restart_loses_nothing_and_stores_nothing_twice(t
     logged = {json.loads(x)["document"]["title"]
               for x in (tmp_path / "alerts.jsonl").read_text().splitlines()}
     assert logged == set(got)
+
+
+def test_api_monitor_endpoint_with_the_monitor_running_inside_serve(tmp_path, server):
+    from fastapi.testclient import TestClient
+
+    from dyadwatch.api import create_app
+
+    server.site.put("/feed.xml", rss([full_item(server, 31)]))
+    cfg = tmp_path / "sources.toml"
+    cfg.write_text(config_text([{"url": server.url("/feed.xml"), "name": "wire", "interval": 1}]))
+    db = tmp_path / "api.duckdb"
+    default_pipeline()  # loaded here once; the monitor thread's pipeline shares its models
+    app = create_app(db, read_only=True, dashboard=False, monitor_config=cfg)
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 30
+        while True:
+            body = client.get("/api/monitor").json()
+            if body["sources"] and body["sources"][0]["items_stored"] == 1:
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(0.1)
+        assert body["running"] is True
+        src = body["sources"][0]
+        assert (src["name"], src["health"], src["consecutive_failures"]) == ("wire", "ok", 0)
+        assert client.post("/api/watchlists", json={}).status_code == 403  # still read-only
+    app = create_app(db, read_only=True, dashboard=False)
+    with TestClient(app) as client:
+        body = client.get("/api/monitor").json()
+        assert body["running"] is False and body["sources"][0]["items"] == {"stored": 1}
