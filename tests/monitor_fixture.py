@@ -8,9 +8,15 @@ import hashlib
 import html
 import http.server
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 COUNTRIES = [("Colombia", "Peru", "Bogota"), ("Kenya", "Uganda", "Nairobi"),
              ("France", "Germany", "Paris"), ("Japan", "China", "Tokyo"),
@@ -213,3 +219,36 @@ def config_text(sources: list[dict], **monitor) -> str:
     for s in sources:
         lines += ["", "[[source]]"] + [f"{k} = {json.dumps(v)}" for k, v in s.items()]
     return "\n".join(lines) + "\n"
+
+
+def start_monitor(db: Path, cfg: Path, *extra: str, log=subprocess.PIPE) -> subprocess.Popen:
+    """``python -m dyadwatch monitor`` on ``db`` and ``cfg`` (this checkout's source), logging
+    JSON lines on its stderr (a pipe, or the open file ``log``)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get(
+        "PYTHONPATH", ""))
+    return subprocess.Popen([sys.executable, "-m", "dyadwatch", "monitor", "--db", str(db),
+                             "--config", str(cfg), "--log-json", *extra], env=env, cwd=db.parent,
+                            stderr=log, stdout=subprocess.DEVNULL, text=True)
+
+
+def read_log_until(proc: subprocess.Popen, cond, timeout: float = 120.0) -> list[dict]:
+    """Log records of ``proc`` until ``cond(record)`` holds (read by a thread, so a silent
+    process cannot block the caller past ``timeout``)."""
+    seen: list[dict] = []
+    done = threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            seen.append(rec)
+            if cond(rec):
+                done.set()
+                return
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert done.wait(timeout), f"no matching log record; last: {seen[-3:]}"
+    return seen

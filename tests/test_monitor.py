@@ -9,8 +9,6 @@ import datetime as dt
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,10 +20,8 @@ from dyadwatch.errors import InputError
 from dyadwatch.monitor import Monitor, load_config, source_id, status
 from dyadwatch.pipeline import default_pipeline
 from dyadwatch.store import Store
-from tests.monitor_fixture import Item, Receiver, Server, article, config_text, news_sitemap, page, rss
-
-ROOT = Path(__file__).resolve().parents[1]
-
+from tests.monitor_fixture import (Item, Receiver, Server, article, config_text, news_sitemap,
+                                   page, read_log_until, rss, start_monitor)
 
 @pytest.fixture()
 def server():
@@ -228,36 +224,6 @@ def _until(cond, timeout: float = 20.0) -> None:
 N_KILL = 24
 
 
-def _start(db: Path, cfg: Path) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get(
-        "PYTHONPATH", ""))
-    return subprocess.Popen([sys.executable, "-m", "dyadwatch", "monitor", "--db", str(db),
-                             "--config", str(cfg), "--log-json"], env=env, cwd=db.parent,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-
-
-def _read_until(proc: subprocess.Popen, cond, timeout: float = 120.0) -> list[dict]:
-    """Log records of ``proc`` until ``cond(record)`` holds (a reader thread: no blocking)."""
-    seen: list[dict] = []
-    done = threading.Event()
-
-    def read():
-        for line in proc.stderr:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            seen.append(rec)
-            if cond(rec):
-                done.set()
-                return
-        done.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    assert done.wait(timeout), f"no matching log record; last: {seen[-3:]}"
-    return seen
-
-
 def test_sigkill_mid_round_then_restart_loses_nothing_and_stores_nothing_twice(tmp_path, server):
     items = [full_item(server, 100 + i) if i % 3 else link_item(server, 100 + i)
              for i in range(N_KILL)]
@@ -269,10 +235,10 @@ def test_sigkill_mid_round_then_restart_loses_nothing_and_stores_nothing_twice(t
     with Store(db) as s:
         al.add_watchlist(s.conn, "col-per", ["COL-PER: THREATEN"])
 
-    first = _start(db, cfg)
+    first = start_monitor(db, cfg)
     try:
         stored = []
-        _read_until(first, lambda r: r.get("event") == "stored" and stored.append(r) is None
+        read_log_until(first, lambda r: r.get("event") == "stored" and stored.append(r) is None
                     and len(stored) >= 5)
         first.send_signal(signal.SIGKILL)  # mid-round: most items not yet stored
         first.wait(10)
@@ -280,11 +246,11 @@ def test_sigkill_mid_round_then_restart_loses_nothing_and_stores_nothing_twice(t
         first.kill()
     assert first.returncode == -signal.SIGKILL
 
-    second = _start(db, cfg)
+    second = start_monitor(db, cfg)
     try:
         # The restart polls the feed whole (no 304: its ETag was never recorded), stores the rest,
         # and the following poll gets a 304.
-        _read_until(second, lambda r: r.get("event") == "poll" and r.get("status") == 304)
+        read_log_until(second, lambda r: r.get("event") == "poll" and r.get("status") == 304)
         second.send_signal(signal.SIGTERM)
         assert second.wait(20) == 0
     finally:
