@@ -217,3 +217,26 @@ def test_events_command_reads_postgres(pg_url, store):
     assert res.output.count("\n") == 2 and "doc0007-ev" in res.output
     with open_store(url, read_only=True) as ro:
         assert ro.counts()["documents"] == 1
+
+
+def test_monitor_state_on_postgres(store, tmp_path):
+    """The monitor's tables and queries (migration 004, store.monitor) on PostgreSQL: a feed
+    polled, its item stored once, a 304 on the next poll, status read back."""
+    from dyadwatch.monitor import Monitor, load_config, source_id, status
+    from dyadwatch.pipeline import default_pipeline
+    from tests.monitor_fixture import Item, Server, article, config_text, rss
+
+    server = Server()
+    try:
+        title, body = article(1)
+        server.site.put("/feed.xml", rss([Item("g1", title, body, server.url("/a/1"))]))
+        cfg = tmp_path / "sources.toml"
+        cfg.write_text(config_text([{"url": server.url("/feed.xml")}]))
+        mon = Monitor(store, load_config(cfg), pipeline=default_pipeline())
+        assert mon.run(once=True).stored == 1
+        again = mon.poll(source_id(server.url("/feed.xml")))
+        assert (again.status, again.stored) == (304, 0)
+        row = status(store.conn)[0]
+        assert row["health"] == "ok" and row["items"] == {"stored": 1}
+    finally:
+        server.close()

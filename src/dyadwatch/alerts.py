@@ -431,3 +431,22 @@ def deliver(conn: Any, *, client: httpx.Client | None = None, allow_private: boo
         if own:
             client.close()
     return report
+
+
+# --- notification log ---------------------------------------------------------------------------
+def write_notifications(conn: Any, ids: Iterable[str], path: str) -> int:
+    """Append the alerts ``ids`` to the local notification log at ``path``, one JSON object per
+    line (the webhook's body, ``payload``), flushed and synced so a reader tailing the file sees
+    each alert whole; returns how many lines were written."""
+    import json
+    import os
+
+    rows = q.alerts_by_ids(conn, list(ids))
+    if not rows:
+        return 0
+    with open(path, "a", encoding="utf-8") as out:
+        for alert in rows:
+            out.write(json.dumps(payload(alert), ensure_ascii=False, default=str) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return len(rows)

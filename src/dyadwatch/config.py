@@ -51,6 +51,11 @@ class FetchOptions:
     # After this many consecutive failures on one host, its remaining links fail fast: a feed that
     # points at 10,000 dead links must not take 10,000 timeouts.
     host_failure_limit: int = 3
+    # Least time between two requests to one host (politeness). 0 for one-off commands, which
+    # fetch a feed's links once; the monitor sets its own (monitor.host_delay, 1 s by default).
+    host_delay: float = 0.0
+    # robots.txt is read again after this long (a long-running monitor must see changes).
+    robots_ttl: float = 24 * 3600.0
     user_agent: str = "dyadwatch/0.1 (+https://github.com/dyadwatch/dyadwatch; news event research)"
 
 
@@ -88,11 +93,21 @@ class Options:
                 data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise InputError(f"cannot read options file: {exc}", source=str(path)) from exc
-            for section, values in data.items():
-                opts._set_section(section, values, str(path))
+            opts = cls.from_mapping(data, str(path))
         for key, value in overrides.items():
             section, _, name = key.partition("__")
             opts._set_section(section, {name: value}, "overrides")
+        return opts
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], origin: str) -> "Options":
+        """Defaults, then the ``[section]`` tables of ``data`` (a parsed TOML file named
+        ``origin`` in errors), e.g. the options tables of a monitor's sources.toml."""
+        opts = cls()
+        for section, values in data.items():
+            if not isinstance(values, dict):
+                raise InputError(f"[{section}] must be a table of options", source=origin)
+            opts._set_section(section, values, origin)
         return opts
 
     def _set_section(self, section: str, values: dict[str, Any], origin: str) -> None:

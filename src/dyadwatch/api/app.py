@@ -63,6 +63,7 @@ class AppState:
     options: Options
     allow_private_webhooks: bool = False
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    monitor: Any = None  # a dyadwatch.monitor.Monitor running in this process (serve --monitor)
 
     def cursor(self) -> Iterator[Any]:
         """A connection of its own for one request (DuckDB connections are not shared by threads)."""
@@ -107,14 +108,34 @@ def _pending_migrations(store: Store) -> bool:
 
 def create_app(db_path: str | Path, *, read_only: bool = True, cors_origins: tuple[str, ...] = (),
                max_body_bytes: int = DEFAULT_MAX_BODY, options: Options | None = None,
-               allow_private_webhooks: bool = False, dashboard: bool = True) -> FastAPI:
-    """The API (and the dashboard unless ``dashboard=False``) over the database at ``db_path``."""
+               allow_private_webhooks: bool = False, dashboard: bool = True,
+               monitor_config: str | Path | None = None) -> FastAPI:
+    """The API (and the dashboard unless ``dashboard=False``) over the database at ``db_path``.
+
+    ``monitor_config``: also run ``dyadwatch.monitor`` on that sources.toml in a thread of this
+    process, writing the same store under the API's write lock (a DuckDB file has one writing
+    process; this is how the API and the monitor share one). API writes still need
+    ``read_only=False`` and a token."""
     from dyadwatch.api import routes
 
-    store = open_store(db_path, read_only)
+    watcher = None
+    if monitor_config is not None:
+        from dyadwatch.monitor import load_config
+
+        cfg = load_config(monitor_config)  # a bad file fails here, before the server starts
+    store = open_store(db_path, read_only and monitor_config is None)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        thread = None
+        if watcher is not None:
+            thread = threading.Thread(target=watcher.run, name="dyadwatch-monitor", daemon=True)
+            thread.start()
         yield
+        if watcher is not None:
+            watcher.stop()
+            thread.join(60)
+            watcher.close()
         store.close()
 
     # No /docs or /redoc: FastAPI's documentation pages load their scripts from a CDN, which the
@@ -125,6 +146,11 @@ def create_app(db_path: str | Path, *, read_only: bool = True, cors_origins: tup
                   responses={422: {"model": routes.models.ErrorBody}})
     app.state.dw = AppState(str(db_path), read_only, store, options or Options(),
                             allow_private_webhooks)
+    if monitor_config is not None:
+        from dyadwatch.monitor import Monitor
+
+        watcher = Monitor(store, cfg, lock=app.state.dw.write_lock)
+        app.state.dw.monitor = watcher
     _install_errors(app)
     app.include_router(routes.router, prefix="/api")
     if dashboard:

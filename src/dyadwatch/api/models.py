@@ -270,3 +270,28 @@ class Health(BaseModel):
     read_only: bool
     events: int
     documents: int
+
+
+class MonitorSource(BaseModel):
+    id: str
+    name: str
+    url: str
+    kind: str
+    active: bool
+    interval_seconds: float
+    health: str = Field(description="pending | ok | failing | stale | removed")
+    last_polled_at: str | None
+    last_success_at: str | None
+    last_new_at: str | None
+    lag_seconds: float | None = Field(description="age of the last successful poll")
+    last_status: int | None
+    consecutive_failures: int
+    last_error: str | None
+    next_due: str | None
+    items_stored: int
+    items: dict[str, int] = Field(description="items handled, by state")
+
+
+class MonitorStatus(BaseModel):
+    running: bool = Field(description="a monitor runs inside this server (serve --monitor)")
+    sources: list[MonitorSource]

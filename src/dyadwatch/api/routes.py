@@ -102,6 +102,17 @@ def health(request: Request, c=Depends(conn)) -> dict[str, Any]:
             "events": int(n_ev), "documents": int(n_doc)}
 
 
+@router.get("/monitor", response_model=models.MonitorStatus, tags=["meta"])
+def monitor_status(request: Request, c=Depends(conn),
+                   include_inactive: bool = Query(False, description="also removed sources")):
+    """Health of each monitored source (`dyadwatch monitor`): last poll, success and new item,
+    lag, consecutive failures, last error and next due time."""
+    from dyadwatch.monitor import status
+
+    return {"running": state(request).monitor is not None,
+            "sources": status(c, include_inactive=include_inactive)}
+
+
 # --- documents ----------------------------------------------------------------------------------
 @router.get("/documents", response_model=models.Page[models.DocumentSummary], tags=["documents"])
 def list_documents(request: Request, c=Depends(conn), min_quality: float | None = QUALITY,

@@ -8,5 +8,6 @@ from dyadwatch.cli import serve  # noqa: F401
 from dyadwatch.cli import stories  # noqa: F401
 from dyadwatch.cli import quality  # noqa: F401
 from dyadwatch.cli import batch  # noqa: F401
+from dyadwatch.cli import monitor  # noqa: F401
 
 __all__ = ["app", "main"]

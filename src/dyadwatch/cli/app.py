@@ -64,9 +64,34 @@ def warn_missing_models() -> None:
         typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
 
 
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+def setup_logging(verbose: bool, *, json_lines: bool = False) -> None:
+    """Log to stderr: ``LEVEL logger: message`` lines, or one JSON object a line (for a service
+    whose logs a collector reads: time, level, logger, message and a record's ``fields``)."""
+    if not json_lines:
+        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        import datetime as dt
+
+        out: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name}
+        name = getattr(record, "event", None)
+        if name:
+            out["event"] = name
+        out["message"] = record.getMessage()
+        out.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
 
 
 _DATE_WORDS = ("since", "until", "published", "date", "day")

@@ -40,6 +40,8 @@ def serve(
                                                 help="Let webhooks reach private or loopback addresses."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes, each "
                                 "answering on a core of its own (read-only servers only)."),
+    monitor: Optional[Path] = typer.Option(None, "--monitor", help="Also run `dyadwatch monitor` "
+                                           "on this sources.toml in this process (GET /api/monitor)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
     """Serve the REST API (/api, OpenAPI schema at /openapi.json) and the dashboard (/)."""
@@ -49,14 +51,14 @@ def serve(
 
     setup_logging(verbose)
     if workers > 1:
-        if writable:
-            fail("--workers needs a read-only server: only one process may write the database",
-                 code=2)
+        if writable or monitor is not None:
+            fail("--workers needs a read-only server without --monitor: only one process may "
+                 "write the database", code=2)
         _serve_workers(db, host, port, workers, tuple(cors), max_body, allow_private_webhooks,
                        verbose)
         return
     application = create_app(db, read_only=not writable, cors_origins=tuple(cors), max_body_bytes=max_body,
-                             allow_private_webhooks=allow_private_webhooks)
+                             allow_private_webhooks=allow_private_webhooks, monitor_config=monitor)
     typer.secho(f"dyadwatch on http://{host}:{port}/ ({'writable' if writable else 'read-only'})", err=True)
     uvicorn.run(application, host=host, port=port, log_level="info" if verbose else "warning")
 

@@ -29,7 +29,7 @@ from dyadwatch.model import Article, Document, Rejected
 
 log = logging.getLogger(__name__)
 
-__all__ = ["iter_documents", "read_path", "extract", "content_id", "FORMATS"]
+__all__ = ["iter_documents", "read_path", "extract", "content_id", "fetch_link", "FORMATS"]
 
 
 def _rejected(source: str, exc: DyadwatchError | Exception, stage: str = "read") -> Rejected:
@@ -162,13 +162,19 @@ def _from_feed(data: bytes, source: str, options: Options, fetcher) -> Iterator[
                                f"{item.source}: the entry only links to {item.url} and following "
                                "feed links is off")
                 continue
-            for doc in _from_url(item.url, "auto", options, fetcher, source=item.source):
-                if isinstance(doc, Document):
-                    doc.published = doc.published or item.published
-                    doc.source_name = doc.source_name or item.source_name
-                yield doc
+            yield from fetch_link(item, options, fetcher)
         else:
             yield item
+
+
+def fetch_link(link: FeedLink, options: Options, fetcher) -> Iterator[Document | Rejected]:
+    """The document a feed or sitemap entry links to (fetched), keeping the entry's date and
+    outlet where the page has none; a failure is a ``Rejected`` record naming the entry."""
+    for doc in _from_url(link.url, "auto", options, fetcher, source=link.source):
+        if isinstance(doc, Document):
+            doc.published = doc.published or link.published
+            doc.source_name = doc.source_name or link.source_name
+        yield doc
 
 
 def _from_url(url: str, format: str, options: Options, fetcher,

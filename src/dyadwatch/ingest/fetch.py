@@ -28,6 +28,7 @@ ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "applicati
                   "application/x-ndjson", "application/warc", "application/gzip",
                   "application/x-gzip")
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_KEPT_HEADERS = ("ETag", "Last-Modified")
 
 
 @dataclass(slots=True)
@@ -37,6 +38,13 @@ class FetchResult:
     status: int
     content_type: str
     content: bytes
+    # Response headers a caller may keep for its next conditional GET (ETag, Last-Modified).
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        """The server answered 304 to a conditional GET: nothing changed since the validators."""
+        return self.status == 304
 
 
 def check_address(host: str, port: int, allow_private: bool) -> None:
@@ -81,6 +89,8 @@ class Fetcher:
     _client: httpx.Client | None = None
     _robots: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict)
     _host_failures: dict[str, int] = field(default_factory=dict)
+    _robots_at: dict[str, float] = field(default_factory=dict)
+    _last_request: dict[str, float] = field(default_factory=dict)
 
     @property
     def client(self) -> httpx.Client:
@@ -103,8 +113,18 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, url: str, *, check_robots: bool = True) -> FetchResult:
-        """Fetch ``url`` or raise FetchError (BlockedAddress, TooLarge) naming the URL."""
+    def forget_failures(self, host: str) -> None:
+        """Let ``host`` be tried again: a long-running caller (the monitor) keeps its own backoff
+        per source, and must not find a host failed fast forever after three bad requests."""
+        self._host_failures.pop(host, None)
+
+    def get(self, url: str, *, check_robots: bool = True,
+            headers: dict[str, str] | None = None) -> FetchResult:
+        """Fetch ``url`` or raise FetchError (BlockedAddress, TooLarge) naming the URL.
+
+        ``headers`` are sent with the first request (not with redirects to other hosts), e.g.
+        ``If-None-Match`` / ``If-Modified-Since``: a 304 answer is returned, with an empty body
+        and ``result.not_modified`` true."""
         host = urlsplit(url).hostname or ""
         if self._host_failures.get(host, 0) >= self.options.host_failure_limit:
             raise FetchError(f"skipped: {self._host_failures[host]} earlier requests to {host} "
@@ -113,7 +133,7 @@ class Fetcher:
             if check_robots and self.options.respect_robots and not self.allowed(url):
                 raise FetchError("robots.txt disallows this URL for our user agent", source=url,
                                  reason="robots")
-            result = self._get_following(url)
+            result = self._get_following(url, headers or {})
         except BlockedAddress:
             raise
         except FetchError as exc:
@@ -123,11 +143,11 @@ class Fetcher:
         self._host_failures[host] = 0
         return result
 
-    def _get_following(self, url: str) -> FetchResult:
+    def _get_following(self, url: str, headers: dict[str, str] | None = None) -> FetchResult:
         current = url
-        for _hop in range(self.options.max_redirects + 1):
-            response = self._request(current)
-            if response.is_redirect:
+        for hop in range(self.options.max_redirects + 1):
+            response = self._request(current, headers if hop == 0 else None)
+            if response.is_redirect and response.status_code != 304:  # httpx counts 304
                 location = response.headers.get("Location", "")
                 if not location:
                     raise FetchError(f"redirect {response.status_code} without Location",
@@ -140,11 +160,12 @@ class Fetcher:
             if ctype and not ctype.startswith(ACCEPTED_TYPES):
                 raise FetchError(f"unsupported content type {ctype!r}", source=url,
                                  reason="unsupported_format")
+            kept = {k: v for k in _KEPT_HEADERS if (v := response.headers.get(k))}
             return FetchResult(url=url, final_url=current, status=response.status_code,
-                               content_type=ctype, content=response.content)
+                               content_type=ctype, content=response.content, headers=kept)
         raise FetchError(f"more than {self.options.max_redirects} redirects", source=url)
 
-    def _request(self, url: str) -> httpx.Response:
+    def _request(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError("only http and https URLs can be fetched", source=url,
@@ -154,8 +175,9 @@ class Fetcher:
         delay = self.options.backoff
         last: Exception | None = None
         for attempt in range(self.options.retries + 1):
+            self._polite(parts.hostname)
             try:
-                response = self._stream(url)
+                response = self._stream(url, headers)
             except (httpx.TransportError, TooLarge) as exc:
                 if isinstance(exc, TooLarge):
                     raise
@@ -171,10 +193,18 @@ class Fetcher:
             raise last
         raise FetchError(f"{last.__class__.__name__}: {last}", source=url) from last
 
-    def _stream(self, url: str) -> httpx.Response:
+    def _polite(self, host: str) -> None:
+        """Wait until ``options.host_delay`` seconds have passed since the last request to
+        ``host`` (robots.txt, feeds and pages alike), then note this one."""
+        wait = self._last_request.get(host, -1e9) + self.options.host_delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_request[host] = time.monotonic()
+
+    def _stream(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         cap = self.options.max_bytes
         deadline = time.monotonic() + self.options.max_seconds
-        with self.client.stream("GET", url) as response:
+        with self.client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > cap:
                 raise TooLarge(f"the response declares {int(declared):,} bytes, above the "
@@ -194,8 +224,10 @@ class Fetcher:
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
         base = f"{parts.scheme}://{parts.netloc}"
-        if base not in self._robots:
+        ttl = self.options.robots_ttl
+        if base not in self._robots or time.monotonic() - self._robots_at[base] > ttl:
             self._robots[base] = self._load_robots(base)
+            self._robots_at[base] = time.monotonic()
         parser = self._robots[base]
         return parser is None or parser.can_fetch(self.options.user_agent, url)
 

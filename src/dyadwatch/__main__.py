@@ -1,0 +1,5 @@
+"""``python -m dyadwatch``: the command line."""
+
+from dyadwatch.cli import main
+
+main()
