@@ -269,7 +269,20 @@ def html_rows(pages, truths, chosen_kw: dict) -> list[str]:
              ", ".join(f"{k}={v}" for k, v in chosen_kw.items())),
         _row("(c) dyadwatch extract_html", score(ours, truths), ours_speed,
              f"speed ratio to (a): {ours_speed / plain_speed:.2f}"),
+        page_gaps(pages, plain, ours),
     ]
+
+
+def page_gaps(pages, plain, ours) -> str:
+    """Per page, (c)'s F1 minus (a)'s (the floor: never more than 0.05 below on any page)."""
+    gaps = []
+    for p, a, c in zip(pages, plain, ours, strict=True):
+        gaps.append((score([c], [p.truth])["f1"] - score([a], [p.truth])["f1"], p.id[:10]))
+    gaps.sort()
+    below = [g for g in gaps if g[0] < -0.05]
+    worst = ", ".join(f"{pid} {g:+.3f}" for g, pid in gaps[:3])
+    return (f"| per page: (c) minus (a) | | | | | {len(below)} of {len(pages)} pages more than "
+            f"0.05 below plain trafilatura; worst: {worst} |")
 
 
 def _row(name: str, s: dict[str, float], speed: float | None = None, note: str = "") -> str:

@@ -216,3 +216,29 @@ def test_an_artefact_glued_to_reporting_leaves_only_itself():
     assert is_generated_text(generated) and not is_generated_text(
         "Police closed the bridge on Monday after a long and tense night of protests in the city. "
         "Sorry, as an AI I can't say more.")
+
+
+def test_the_gate_never_drops_what_the_cues_find(monkeypatch):
+    # the cheap word gate runs before the cues; with it open the same sentences must be found
+    from dyadwatch.clean import generated
+
+    texts = [
+        "I'm sorry, but I can't help with that.", "As an AI language model, I cannot verify it.",
+        "As of my last update, talks had not concluded.", "Figures turn0search4 were confirmed.",
+        "Certainly! Here is a rewritten version of the news article:",
+        "Unfortunately I won't be able to compose that piece for you.",
+        "My training data stops in early 2024, so later events are missing.",
+        "Below you will find the article condensed to 200 words.",
+        "Officials in [CITY NAME] said the road reopens on {reopening_date}.",
+        "<|im_start|>assistant", "### Response:", "Tone: urgent but calm.",
+        "Rewrite this article so that it passes plagiarism checks.",
+        "can't write that one, sorry", "Would you like me to add a quote?",
+        "Word count: 540", "Headline option 3: Floods hit the valley",
+        "Apologies for the error in my previous response.", "Lorem ipsum dolor sit amet.",
+        "The vote was ___ to ___.", "TODO: add the minister's reaction",
+        "The council met on Tuesday and agreed the budget after a long debate.",
+    ]
+    gated = [generated.find(t) for t in texts]
+    monkeypatch.setattr(generated.Grammar, "passes", lambda self, s: True)
+    assert [generated.find(t) for t in texts] == gated
+    assert sum(bool(g) for g in gated) == len(texts) - 1

@@ -25,11 +25,15 @@ from dyadwatch.clean.boilerplate import _load_json
 from dyadwatch.errors import KBError
 
 _SLOT_RE = re.compile(r"\{([a-z_]+)\}")
+_TOKEN_RE = re.compile(r"\w+")
+_TURN_RE = re.compile(r"turn\d", re.I)
 _QUOTED_RE = re.compile(r"“[^”\n]{1,600}”|\"[^\"\n]{1,600}\"|«[^»\n]{1,600}»|„[^“”\n]{1,600}[“”]")
 # sentence ends: after . ! ? … (and closing quotes/brackets) and a space, whatever follows (chat
 # text is often lower case; a cut after an abbreviation only shortens a sentence), and newlines
 _SENT_END_RE = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+|\n+")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+def _apostrophes(text: str) -> str:
+    """Curly apostrophes as straight ones (same length), so cues need one spelling."""
+    return text.replace("’", "'").replace("‘", "'").replace("ʼ", "'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,22 @@ class Cue:
 class Grammar:
     cues: tuple[Cue, ...]
     pairs: frozenset[frozenset[str]]
+    gate: re.Pattern[str]  # any cue of a family outside pair_only: without one, no artefact
+    gate_any: frozenset[str]
+    gate_first: frozenset[str]
+    gate_chars: frozenset[str]
+
+    def passes(self, sentence: str) -> bool:
+        """The cheap test before the cues: a gate word, a gate first word, a gate character or
+        a chat-tool marker ("turn0search3")."""
+        if self.gate_chars.intersection(sentence):
+            return True
+        words = _TOKEN_RE.findall(sentence.lower())
+        if not words:
+            return False
+        if words[0] in self.gate_first or not self.gate_any.isdisjoint(words):
+            return True
+        return "turn" in sentence.lower() and bool(_TURN_RE.search(sentence))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +95,23 @@ def grammar() -> Grammar:
             raise KBError(f"bad pattern: {exc}", file="generated_grammar.json", field=where) from exc
         cues.append(Cue(cue["family"], cue["strength"] == "strong", regex))
     families = {c.family for c in cues}
+    pair_only = set(data["pair_only"])
     for pair in data["weak_pairs"]:
         for fam in pair:
             if fam not in families:
                 raise KBError(f"weak pair names an unknown family {fam!r}",
                               file="generated_grammar.json", field="weak_pairs")
-    return Grammar(tuple(cues), frozenset(frozenset(p) for p in data["weak_pairs"]))
+        if set(pair) <= pair_only:
+            raise KBError(f"weak pair {pair} has no family outside pair_only",
+                          file="generated_grammar.json", field="weak_pairs")
+    if any(c.strong and c.family in pair_only for c in cues):
+        raise KBError("a pair_only family has a strong cue", file="generated_grammar.json",
+                      field="pair_only")
+    gate = re.compile("|".join(f"(?:{c.regex.pattern})" for c in cues
+                               if c.family not in pair_only), re.I | re.M)
+    g = data["gate"]
+    return Grammar(tuple(cues), frozenset(frozenset(p) for p in data["weak_pairs"]), gate,
+                   frozenset(g["any"]), frozenset(g["first"]), frozenset(g["chars"]))
 
 
 _SPEECH_RE = re.compile(
@@ -137,6 +168,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def families(sentence: str) -> tuple[str, ...]:
     """The families that make ``sentence`` (quotes already blanked) an artefact, or ()."""
     g = grammar()
+    if not g.passes(sentence) or not g.gate.search(sentence):
+        return ()
     strong, weak = set(), set()
     for cue in g.cues:
         if cue.regex.search(sentence):
@@ -148,7 +181,10 @@ def families(sentence: str) -> tuple[str, ...]:
 
 
 def _strong_families(sentence: str) -> set[str]:
-    return {c.family for c in grammar().cues if c.strong and c.regex.search(sentence)}
+    g = grammar()
+    if not g.passes(sentence) or not g.gate.search(sentence):
+        return set()
+    return {c.family for c in g.cues if c.strong and c.regex.search(sentence)}
 
 
 def prompt_lines(lines: list[str], generated: set[int]) -> set[int]:
@@ -158,11 +194,11 @@ def prompt_lines(lines: list[str], generated: set[int]) -> set[int]:
     out = set()
     words = re.compile(r"\w+")
     for g in generated:
-        answer = set(words.findall(lines[g].lower().translate(_APOSTROPHES)))
+        answer = set(words.findall(_apostrophes(lines[g].lower())))
         for i in range(max(0, g - 2), g):
             if i in generated:
                 continue
-            for m in _QUOTED_RE.finditer(lines[i].translate(_APOSTROPHES)):
+            for m in _QUOTED_RE.finditer(_apostrophes(lines[i])):
                 quoted = set(words.findall(m.group(0).lower()))
                 if len(quoted) >= 3 and len(quoted & answer) >= 0.8 * len(quoted):
                     out.add(i)
@@ -173,7 +209,7 @@ def find(text: str) -> list[Artefact]:
     """The sentences of ``text`` that a chatbot wrote, with their spans."""
     if not text:
         return []
-    clean, spoken = _masks(text.translate(_APOSTROPHES))
+    clean, spoken = _masks(_apostrophes(text))
     out = []
     for start, end in sentence_spans(clean):
         piece = clean[start:end]

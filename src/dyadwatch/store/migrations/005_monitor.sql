@@ -1,4 +1,4 @@
--- Schema version 4: the live monitor's state (dyadwatch.monitor), so that a restart, even after
+-- Schema version 5: the live monitor's state (dyadwatch.monitor), so that a restart, even after
 -- SIGKILL, resumes where it stopped. Portable SQL: the same file runs on DuckDB and PostgreSQL.
 
 -- One row per source ever configured; a source taken out of the config file is kept inactive
