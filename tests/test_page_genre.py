@@ -168,3 +168,48 @@ def test_dyad_statistics_and_event_lists_can_leave_genres_out(tmp_path) -> None:
         assert series(store.conn, "USA-COL", exclude_genres=("opinion",)).total == 1
         rows = store.events(dyad="USA-COL", exclude_genres=["opinion"])
         assert [r["document"]["genre"] for r in rows] == ["report"]
+
+
+# ---------------------------------------------------------------- topics
+
+SPORT = ("Nadal won the first set 6-3 and the match in straight sets, and Spain will play "
+         "defending champion Croatia in the final of the tournament on Sunday. The coach said "
+         "the team's players and fans believed the title was within reach after the semifinal.")
+TRADE = ("The president said the government would raise tariffs on Chinese goods, and officials "
+         "in Beijing warned of retaliation as ministers met to discuss the trade war. Shares fell "
+         "and investors worried about company earnings.")
+
+
+def test_topic_from_the_body_and_the_address() -> None:
+    from dyadwatch.clean.topic import classify
+
+    assert classify(text=SPORT).topic == "sports"
+    assert classify(text=TRADE, url="https://example.org/business/trade-war").topic == "politics"
+    found = classify(text="The album and the tour were announced.",
+                     url="https://example.org/music/band-reunites")
+    assert found.topic == "entertainment" and any("music" in e for e in found.evidence)
+
+
+def test_on_a_sports_page_a_country_is_a_team(monkeypatch) -> None:
+    from dyadwatch.clean.topic import political_side
+    from dyadwatch.model import ActorRef, Event, Evidence
+    from dyadwatch.pipeline import default_pipeline
+
+    team = ActorRef(text="Spain", name="Spain", country="ESP", sector="GOV", kb_id="country:ESP")
+    ministry = ActorRef(text="Spain's sports ministry", country="ESP", sector="GOV")
+    assert not political_side(team) and political_side(ministry)
+    ev = lambda a: Event(type="SUPPORT", actor=a, recipient=ActorRef(),  # noqa: E731
+                         evidence=Evidence(0, 0, 5, "Spain"))
+
+    class Coder:
+        def code_article(self, *a, **k):
+            return [ev(team), ev(ministry)]
+
+    pipe = default_pipeline()
+    monkeypatch.setattr(pipe, "coder", Coder())
+    doc = Document(source="s.txt", content=SPORT.encode(), format="text")
+    analysis = pipe.analyze_document(doc)
+    assert analysis.article.topic == "sports"
+    assert [e.actor.text for e in analysis.events] == ["Spain's sports ministry"]
+    monkeypatch.setattr(pipe.options.events, "topic_gate", False)
+    assert len(pipe.analyze_document(doc).events) == 2

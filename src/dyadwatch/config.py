@@ -75,6 +75,9 @@ class EventOptions:
     # Pages that are not articles (clean.pagekind: link lists, data tables, galleries, search
     # pages) get no events unless this is set.
     code_non_articles: bool = False
+    # On a page about sport, business, technology, science or entertainment (clean.topic) an
+    # event needs a political actor named as such on one side; off, every event is kept.
+    topic_gate: bool = True
 
 
 @dataclass(slots=True)

@@ -136,6 +136,10 @@ class Article(Serializable):
     # fact-check | press-release | live-blog | listing, with the cues that decided it.
     genre: str = "report"
     genre_evidence: list[str] = field(default_factory=list)
+    # What it is about (clean.topic): politics | sports | business | technology | science |
+    # entertainment. On a non-political page an event needs a political actor on one side.
+    topic: str = "politics"
+    topic_evidence: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -112,6 +112,8 @@ class Pipeline:
 
     def analyze_article(self, article: Article) -> Analysis:
         from dyadwatch.clean.quality import assess
+        from dyadwatch.clean.topic import political_side
+        from dyadwatch.clean.topic import rules as topic_rules
         from dyadwatch.facts import build_card
         from dyadwatch.nlp.dates import document_reference_date
         from dyadwatch.nlp.parse import parse_article
@@ -123,6 +125,9 @@ class Pipeline:
         events = []
         if article.page_kind == "article" or self.options.events.code_non_articles:
             events = self.coder.code_article(parsed, mentions, ref_date, dateline=article.dateline)
+        if self.options.events.topic_gate and article.topic in topic_rules().non_political:
+            # there a country is a team or a market: an event needs a political actor
+            events = [e for e in events if political_side(e.actor) or political_side(e.recipient)]
         facts = build_card(parsed, mentions, events)
         flags, quality = assess(parsed, mentions, events, ref_date)
         article.flags.extend(flags)

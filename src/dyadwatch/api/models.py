@@ -113,6 +113,7 @@ class DocumentSummary(Open):
     ingested_at: str | None = None
     genre: str | None = None
     page_kind: str | None = None
+    topic: str | None = None
 
 
 class DocumentDetail(Open):

@@ -315,7 +315,8 @@ def report_text(article: Article, quality: float, min_quality: float) -> str:
              f"threshold {min_quality:.2f}: "
              f"{'left out of' if quality < min_quality else 'counted in'} dyad statistics)",
              f"page: {article.page_kind}; genre: {article.genre}"
-             + (f" ({'; '.join(article.genre_evidence)})" if article.genre_evidence else "")]
+             + (f" ({'; '.join(article.genre_evidence)})" if article.genre_evidence else "")
+             + f"; topic: {article.topic}"]
     if not article.flags:
         lines.append("no flags")
     for f in sorted(article.flags, key=lambda f: (_ORDER.get(f.severity, 3), f.kind)):

@@ -48,7 +48,8 @@ def check(
         if json_out:
             emit({"path": item.article.source, "id": item.article.doc_id, "quality": item.quality,
                   "page_kind": item.article.page_kind, "genre": item.article.genre,
-                  "genre_evidence": item.article.genre_evidence,
+                  "genre_evidence": item.article.genre_evidence, "topic": item.article.topic,
+                  "topic_evidence": item.article.topic_evidence,
                   "flags": [f.to_dict() for f in item.article.flags]})
         else:
             if i:

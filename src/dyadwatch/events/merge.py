@@ -75,11 +75,15 @@ def merge_events(events: list[Event], bonus: float = 0.05) -> list[Event]:
 
 
 def _mergeable(group: Event, e: Event) -> bool:
-    """Same key (type, status, countries) and: compatible dates, the same 3-digit CAMEO code,
-    no two different known people on one side, and not two readings of one sentence."""
-    if not compatible(group.date, e.date) or _same_sentence(group, e):
+    """Same key (type, status, countries) and: compatible dates, no two different known people
+    on one side, and the same 3-digit CAMEO code, unless both come from one sentence: several
+    verbs of one type between the same two sides in one sentence ("shot down and destroyed",
+    "criticised and accused") are one event of that type, as a PLOVER coder codes it; the more
+    confident reading keeps its CAMEO code. Different sides in one sentence stay apart ("accused
+    the UK and the US")."""
+    if not compatible(group.date, e.date):
         return False
-    if group.cameo[:3] != e.cameo[:3]:
+    if group.cameo[:3] != e.cameo[:3] and not _same_sentence(group, e):
         return False
     for a, b in ((group.actor, e.actor), (group.recipient, e.recipient)):
         if a.kb_id and b.kb_id and a.kb_id != b.kb_id:
@@ -88,7 +92,7 @@ def _mergeable(group: Event, e: Event) -> bool:
 
 
 def _same_sentence(group: Event, e: Event) -> bool:
-    """Two readings of one sentence are two events ("criticized ... and accused ..."), not one."""
+    """``e`` comes from a sentence one of ``group``'s reports comes from."""
     return any(m.field == e.evidence.field and m.sentence == e.evidence.sentence for m in group.mentions)
 
 

@@ -272,6 +272,7 @@ def extract(doc: Document, options: Options | None = None) -> Article:
     or ExtractionError naming the document."""
     from dyadwatch.clean.genre import set_genre
     from dyadwatch.clean.pagekind import set_page_kind
+    from dyadwatch.clean.topic import set_topic
 
     options = options or Options()
     fmt = doc.format
@@ -287,6 +288,7 @@ def extract(doc: Document, options: Options | None = None) -> Article:
         article = extract_text(doc, options)
         set_page_kind(article, [x for x in article.text.splitlines() if x.strip()])
         set_genre(article)
+        set_topic(article)
     else:
         raise UnsupportedFormat(f"a {fmt} input holds several documents; read it with "
                                 "iter_documents first", source=doc.source)

@@ -22,6 +22,7 @@ import lxml.html
 
 from dyadwatch.clean.boilerplate import split_generated
 from dyadwatch.clean.genre import set_genre
+from dyadwatch.clean.topic import set_topic
 from dyadwatch.clean.pagekind import ARTICLE, anchor_texts, is_teaser, set_page_kind
 from dyadwatch.clean.render import render_tree
 from dyadwatch.clean.repair import repair_text
@@ -151,6 +152,7 @@ def extract_html(doc: Document, options: Options | None = None, *,
     _set_html_body(article, result.text, anchor_texts(root), len(figures))
     article.language = declared_language(root) or detect_language(article.text)
     set_genre(article, read_schema_types(root))
+    set_topic(article)
     return article
 
 
@@ -414,6 +416,7 @@ def _fallback(root: etree._Element, doc: Document, figures: list[Figure],
     set_page_kind(article, [x for x in article.text.splitlines() if x.strip()],
                   anchors=anchor_texts(root), figures=len(figures))
     set_genre(article, read_schema_types(root))
+    set_topic(article)
     article.section = article.section or section
     _add_figures(article, figures)
     return article

@@ -145,12 +145,12 @@ class Store:
         self.conn.execute(
             "INSERT INTO documents (id, source, url, title, subtitle, author, author_role, section, "
             "published, published_source, dateline, language, source_name, format, text, quality, "
-            "n_events, ref_date, analysis, ingested_at, page_kind, genre) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "n_events, ref_date, analysis, ingested_at, page_kind, genre, topic) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [a.doc_id, a.source, a.url, a.title, a.subtitle, a.author, a.author_role, a.section,
              a.published, a.published_source, a.dateline, a.language, a.source_name, a.format,
              a.text, analysis.quality, len(analysis.events), ref, json.dumps(d, ensure_ascii=False),
-             _now(), a.page_kind, a.genre])
+             _now(), a.page_kind, a.genre, a.topic])
         self.add_source(a.doc_id, a.source, a.url, a.source_name)
         if analysis.mentions:
             self.conn.executemany(

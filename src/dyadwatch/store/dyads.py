@@ -247,7 +247,7 @@ def dyad_counts(conn: Any, *, min_quality: float | None, since: dt.date | None =
 
 # --- documents ----------------------------------------------------------------------------------
 DOC_COLUMNS = ("id", "source", "url", "title", "author", "section", "published", "source_name",
-               "language", "quality", "n_events", "ingested_at", "genre", "page_kind")
+               "language", "quality", "n_events", "ingested_at", "genre", "page_kind", "topic")
 
 
 def document_page(conn: Any, *, min_quality: float | None = None, since: dt.date | None = None,

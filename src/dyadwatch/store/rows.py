@@ -34,7 +34,7 @@ def document_row(analysis: Analysis, payload: dict[str, Any]) -> Row:
             "format": a.format, "text": a.text, "quality": analysis.quality,
             "n_events": len(analysis.events), "ref_date": analysis.ref_date,
             "analysis": json.dumps(payload, ensure_ascii=False), "page_kind": a.page_kind,
-            "genre": a.genre}
+            "genre": a.genre, "topic": a.topic}
 
 
 def source_row(analysis: Analysis) -> Row:
