@@ -62,10 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["dev", "test", "all"], default="all",
                     help="the set is split in two by a hash of the id: the grammar was refined "
                          "looking at dev errors only; test was read once, at the end")
+    ap.add_argument("--data", type=Path, default=DATA,
+                    help="another set of the same form, e.g. training/generated/sentences.jsonl "
+                         "(written blind to the grammar by a second helper session)")
     args = ap.parse_args(argv)
     import dyadwatch
 
-    rows = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = [json.loads(x) for x in args.data.read_text(encoding="utf-8").splitlines() if x.strip()]
     if args.split != "all":
         rows = [r for r in rows if split_of(r["id"]) == args.split]
     rng = random.Random(16)
@@ -91,12 +94,14 @@ def main(argv: list[str] | None = None) -> int:
             errors.append(f"  {'MISS' if art else 'FALSE'} {r['kind']}: {r['text'][:110]!r}")
         if args.errors and art and hit and not cover:
             errors.append(f"  MISS injected {r['kind']}: {text[max(0, start - 60):start + 80]!r}")
-    print(f"code: {Path(dyadwatch.__file__).parent}; split: {args.split} ({len(rows)} texts)")
+    print(f"code: {Path(dyadwatch.__file__).parent}; split: {args.split} ({len(rows)} texts)"
+          f"; data: {args.data.name}")
     print("| kind | label | n | found alone | found injected |")
     print("|---|---|---|---|---|")
     tot = {True: Counter(), False: Counter()}
-    for kind in sorted(alone, key=lambda k: (k in ("hard_negative", "news"), k)):
-        art = kind not in ("hard_negative", "news")
+    clean_kinds = {r["kind"] for r in rows if r["label"] == "clean"}
+    for kind in sorted(alone, key=lambda k: (k in clean_kinds, k)):
+        art = kind not in clean_kinds
         a, i = alone[kind], injected[kind]
         tot[art].update({"n": a["n"], "a": a["hit"], "i": i["hit"]})
         print(f"| {kind} | {'artifact' if art else 'clean'} | {a['n']} | {a['hit'] / a['n']:.3f} "

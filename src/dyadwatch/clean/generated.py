@@ -127,11 +127,16 @@ _NOT_HUMAN_RE = re.compile(
     r"LLMs?|language models?|models?|assistants?|Alexa|Siri|software|system|program|tool|"
     r"machine|algorithm|response|responses|reply|replies|answer|output|produced|returned|"
     r"generated|typed|typing|phrase|phrases|term|words|wording|expression|slogan|dubbed|"
-    r"so-called|known as|string|command|prompt|prompts|line|lines|caption|headline|message)\b",
+    r"so-called|known as|string|command|prompt|prompts|line|lines|caption|headline|message|"
+    r"robots?|avatars?|voice|module|apps?|devices?|kiosk|speaker|screen|website|form|page|"
+    r"template|text|filler|placeholders?|dummy|sentence|contained|displayed|showed|shows|left in|"
+    r"found|printed|offers)\b",
     re.I)
 # Families a person quoted in the news does not speak in: found even inside a person's quotation
 # (a leak pasted into a quoted paragraph); refusals and apologies are things people say.
 NOT_SPOKEN = frozenset({"marker", "ai_self", "knowledge", "placeholder", "instruction"})
+# (bracketed words such as "[the company]" are an editor's insertion in a quotation: the
+# family "placeholder_text" counts outside quotations only)
 
 
 def _masks(text: str) -> tuple[str, str]:
@@ -221,6 +226,9 @@ def find(text: str) -> list[Artefact]:
             fams = tuple(f for f in _strong_families(spoken[start:end]) if f in NOT_SPOKEN)
         if fams:
             lead = len(piece) - len(piece.lstrip())
-            tail = len(piece.rstrip())
-            out.append(Artefact(start + lead, start + tail, text[start + lead:start + tail], fams))
+            a, b = start + lead, start + len(piece.rstrip())
+            if out and not text[out[-1].end:a].strip():  # one passage of chatbot text is one
+                prev = out.pop()
+                a, fams = prev.start, tuple(sorted(set(prev.families) | set(fams)))
+            out.append(Artefact(a, b, text[a:b], fams))
     return out
